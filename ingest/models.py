@@ -56,6 +56,12 @@ class Paragraph:
     section: str | None
     kind: str = "paragraph"
     page: int | None = None
+    # A paragraph split by a page break with a table or figure in between is kept as two
+    # pieces: the first names the start of the second in ``continues_at``, the second names
+    # the start of the first in ``continuation_of``. (A split with only whitespace between
+    # is simply one Paragraph spanning both pieces.)
+    continues_at: int | None = None
+    continuation_of: int | None = None
 
 
 @dataclass
@@ -205,6 +211,11 @@ class Chunk:
     references: list[int] = field(default_factory=list)
     table: str | None = None
     row: int | None = None
+    # Set only for a text chunk that joins the two pieces of a paragraph split by a page
+    # break with a table or figure in between: the verbatim [start, end) pieces, in order.
+    # Then ``text`` is the pieces' whitespace-normalised texts joined by one space, and
+    # ``start``/``end`` are the first piece's start and the last piece's end.
+    spans: list[list[int]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

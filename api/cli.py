@@ -1,0 +1,526 @@
+"""The ``citeqa`` command line: a thin layer over the library (which never prints).
+
+Commands: ``ingest``, ``search``, ``ask``, ``serve``, ``eval``, ``bench-retrieval``.
+Exit status: 0 success, 1 a runtime failure (no index, model mismatch, nothing indexable,
+eval thresholds violated), 2 bad usage or input.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from citeqa.api import views
+from citeqa.api.schemas import MAX_K, MAX_QUESTION_CHARS
+from citeqa.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+app = typer.Typer(
+    name="citeqa",
+    help="Extractive literature QA with exact citations: every figure quoted verbatim from the corpus.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class ModeChoice(str, Enum):
+    hybrid = "hybrid"
+    dense = "dense"
+    bm25 = "bm25"
+
+
+class SplitChoice(str, Enum):
+    train = "train"
+    dev = "dev"
+    test = "test"
+
+
+class CliError(Exception):
+    """A failure to report in one line, with an exit status."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def _out() -> Console:
+    return Console(soft_wrap=True, highlight=False)
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    _err().print(Text("error: ", style="bold red") + Text(message))
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _friendly() -> Iterator[None]:
+    """Turn every library failure into one line on stderr and exit status 1 (2 for CliError(code=2))."""
+    try:
+        yield
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except CliError as exc:
+        _fail(exc.message, exc.code)
+    except Exception as exc:  # noqa: BLE001 - never show a traceback to the user
+        logger.debug("command failed", exc_info=True)
+        _fail(_describe(exc))
+
+
+def _describe(exc: BaseException) -> str:
+    name = type(exc).__name__
+    if name in {"IndexLoadError", "IndexBuildError", "EmbedderError", "IngestError", "BenchmarkError", "CaseFileError"}:
+        return str(exc)
+    if isinstance(exc, FileNotFoundError):
+        return f"file not found: {exc.filename or exc}"
+    if isinstance(exc, PermissionError):
+        return f"permission denied: {exc.filename or exc}"
+    return f"{name}: {exc}"
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings = ctx.obj
+    if not isinstance(settings, Settings):  # invoked without the root callback (library use)
+        settings = Settings()
+    return settings
+
+
+def make_embedder(settings: Settings) -> Any:
+    """The embedding model named by ``settings`` (``citeqa.index.embedder.Embedder``)."""
+    from citeqa.index.embedder import Embedder
+
+    return Embedder(settings.model_name())
+
+
+def load_engine(settings: Settings) -> Any:
+    """Load the index and the model once, or raise :class:`CliError` with a friendly message."""
+    index_dir = Path(settings.index_dir)
+    if not (index_dir / "manifest.json").is_file():
+        raise CliError(f"no index at {index_dir} — run `citeqa ingest` first")
+    from citeqa.index.store import load_index
+    from citeqa.qa.engine import Engine
+
+    embedder = make_embedder(settings)
+    index = load_index(index_dir, model=embedder.name, dimension=embedder.dimension)
+    return Engine(index, embedder)
+
+
+def _optional(module: str, what: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise CliError(f"{what} is not available ({module}: {exc})") from exc
+
+
+def _quiet_libraries() -> None:
+    """Keep model-loading chatter (weight-loading bars, debug logs) off the terminal."""
+    import os
+
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    for name in ("bm25s", "sentence_transformers", "transformers", "faiss"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+# --- root ----------------------------------------------------------------------------
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    index: Annotated[Path | None, typer.Option("--index", help="Index folder (default: CITEQA_INDEX_DIR or var/index).")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Embedding model path or name (default: the bundled one).")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
+) -> None:
+    """citeqa: answers about lymphoma papers, quoted verbatim with their references."""
+    level = logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(level)  # libraries such as bm25s force their own loggers to DEBUG
+    if not verbose:
+        _quiet_libraries()
+    overrides: dict[str, Any] = {}
+    if index is not None:
+        overrides["index_dir"] = index
+    if model is not None:
+        overrides["model"] = model
+    try:
+        ctx.obj = Settings(**overrides)
+    except Exception as exc:  # noqa: BLE001 - pydantic ValidationError of a CITEQA_* variable
+        _fail(f"invalid settings (check the CITEQA_* environment variables): {exc}", 2)
+
+
+# --- ingest --------------------------------------------------------------------------
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the corpus folder).")] = None,
+    progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help="Progress bars (default: on a terminal).")] = None,
+) -> None:
+    """Index documents (.pdf, .txt, .md): parse, chunk, embed (reusing unchanged chunks), save."""
+    settings = _settings(ctx)
+    with _friendly():
+        from citeqa.ingest.pipeline import find_corpus_files
+
+        sources = list(paths) if paths else [Path(settings.corpus_dir)]
+        missing = [p for p in sources if not p.exists()]
+        if missing:
+            raise CliError(f"no such file or folder: {', '.join(map(str, missing))}")
+        files = find_corpus_files(sources)
+        if not files:
+            raise CliError(f"no .pdf, .txt or .md files in {', '.join(map(str, sources))}")
+        from citeqa.index.store import build_index
+
+        show = sys.stderr.isatty() if progress is None else progress
+        embedder = make_embedder(settings)
+        report = build_index(files, Path(settings.index_dir), embedder, progress=show)
+    out = _out()
+    out.print(
+        f"indexed {report.documents} document(s), {report.chunks} chunks "
+        f"({report.embedded} embedded, {report.reused} reused) into {report.index_dir} in {report.seconds:.1f}s"
+    )
+    err = _err()
+    for path, message in report.errors:
+        err.print(Text("error: ", style="bold red") + Text(f"{path}: {message}"))
+
+
+# --- search --------------------------------------------------------------------------
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    k: Annotated[int, typer.Option("-k", "--k", min=1, max=MAX_K, help="How many passages.")] = 10,
+    mode: Annotated[ModeChoice, typer.Option("--mode", help="hybrid, dense or bm25.")] = ModeChoice.hybrid,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Rank passages for QUERY."""
+    settings = _settings(ctx)
+    query = query.strip()
+    if not query:
+        _fail("the query is empty", 2)
+    with _friendly():
+        engine = load_engine(settings)
+        passages = engine.search(query, k=k, mode=mode.value)
+        hits = [views.search_hit(engine.index, p) for p in passages]
+    if as_json:
+        typer.echo(json.dumps({"query": query, "mode": mode.value, "k": k, "results": hits}, ensure_ascii=False))
+        return
+    out = _out()
+    if not hits:
+        out.print("no passages found")
+    for hit in hits:
+        where = _where(hit.get("doc_id"), hit.get("section"), hit.get("table"), hit.get("page"))
+        out.print(Text(f"{hit['rank']:>2}. ", style="bold") + Text(f"{hit['score']:.3f}  ", style="cyan") + Text(where, style="dim"))
+        out.print(Text("    " + _clip(hit["text"], 400)))
+        if hit["references"]:
+            out.print(Text("    refs: " + ", ".join(str(r["number"]) for r in hit["references"]), style="dim"))
+
+
+# --- ask -----------------------------------------------------------------------------
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _where(doc_id: str | None, section: str | None, table: str | None, page: int | None) -> str:
+    parts: list[str] = []
+    for part in (doc_id, section, table):
+        if part and part not in parts:
+            parts.append(part)
+    if page is not None:
+        parts.append(f"p. {page}")
+    return " · ".join(parts)
+
+
+def badge(answer: dict[str, Any]) -> str | None:
+    """The badge an answer earns: "sources disagree", "not reported", "not in corpus", "no answer" or None."""
+    if answer.get("conflict"):
+        return "sources disagree"
+    reason = (answer.get("reason") or "").lower().replace("-", "_").replace(" ", "_")
+    text = (answer.get("answer") or "").strip().lower()
+    if "not_reported" in reason or text.startswith("not reported"):
+        return "not reported"
+    if answer.get("abstained"):
+        if not reason or "corpus" in reason or "not_found" in reason or "no_evidence" in reason:
+            return "not in corpus"
+        return "no answer"
+    return None
+
+
+def _value_text(value: dict[str, Any] | None) -> str | None:
+    if not value:
+        return None
+    unit = value.get("unit") or ""
+    sep = "" if unit in ("%", "") else " "
+
+    def fmt(x: float) -> str:
+        return f"{x:g}"
+
+    if value.get("low") is not None and value.get("high") is not None:
+        return f"{fmt(value['low'])}–{fmt(value['high'])}{sep}{unit}"
+    if value.get("number") is not None:
+        return f"{fmt(value['number'])}{sep}{unit}"
+    return None
+
+
+def render_answer(answer: dict[str, Any], console: Console) -> None:
+    """Print one answer for a person: the answer, its value, a badge, the quotes and references."""
+    console.print(Text("Q: ", style="bold") + Text(answer.get("question", "")))
+    line = Text("A: ", style="bold") + Text(answer.get("answer") or "", style="bold green" if not answer.get("abstained") else "bold yellow")
+    tag = badge(answer)
+    if tag:
+        line += Text("  ") + Text(f" {tag.upper()} ", style="black on yellow" if tag != "sources disagree" else "white on red")
+    console.print(line)
+    value = _value_text(answer.get("value"))
+    if value:
+        console.print(Text("   value: ", style="dim") + Text(value) + Text(f"   confidence {answer.get('confidence', 0):.2f}", style="dim"))
+    references: dict[int, str] = {}
+    for i, cit in enumerate(answer.get("citations") or [], start=1):
+        cell = cit.get("cell") or {}
+        where = _where(cit.get("doc_id"), cit.get("section"), cell.get("table"), cit.get("page"))
+        if cell:
+            block = f"{cell['block']} · " if cell.get("block") else ""
+            where += f" · {block}row “{cell.get('row', '')}”, column “{cell.get('column', '')}”"
+        console.print(Text(f"  [{i}] ", style="bold cyan") + Text(f"“{cit.get('quote', '')}”", style="italic"))
+        console.print(Text(f"      {where}  (chars {cit.get('start')}–{cit.get('end')})", style="dim"))
+        for ref in cit.get("references") or []:
+            references.setdefault(ref["number"], ref["text"])
+    if references:
+        console.print(Text("  References:", style="bold"))
+        for number, text in sorted(references.items()):
+            console.print(Text(f"    {number}. ") + Text(text))
+    console.print()
+
+
+def _check_question(question: str) -> str | None:
+    """An error message for an unusable question, or None."""
+    if not question.strip():
+        return "the question is empty"
+    if len(question) > MAX_QUESTION_CHARS:
+        return f"the question is {len(question)} characters; the limit is {MAX_QUESTION_CHARS}"
+    return None
+
+
+@app.command()
+def ask(
+    ctx: typer.Context,
+    question: Annotated[str | None, typer.Argument(help="The question; `-` reads one question a line from stdin; none: interactive.")] = None,
+    k: Annotated[int | None, typer.Option("-k", "--k", min=1, max=MAX_K, help="Passages to retrieve.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer contract as JSON (one object a line).")] = False,
+) -> None:
+    """Answer a QUESTION with verbatim quotes and the references they cite."""
+    settings = _settings(ctx)
+    k = k or settings.top_k
+    if question is not None and question != "-":
+        problem = _check_question(question)
+        if problem:
+            _fail(problem, 2)
+    with _friendly():
+        engine = load_engine(settings)
+    out = _out()
+    if question == "-":
+        _ask_stream(engine, k, as_json, out)
+    elif question is None:
+        _ask_interactive(engine, k, as_json, out)
+    else:
+        with _friendly():
+            answer = engine.ask(question.strip(), k=k).to_dict()
+        _emit(answer, as_json, out)
+
+
+def _emit(answer: dict[str, Any], as_json: bool, out: Console) -> None:
+    if as_json:
+        typer.echo(json.dumps(answer, ensure_ascii=False))
+    else:
+        render_answer(answer, out)
+
+
+def _ask_stream(engine: Any, k: int, as_json: bool, out: Console) -> None:
+    """One question a line from stdin → one answer each, in order; blank lines are skipped.
+
+    A line that cannot be answered yields ``{"question": …, "error": …}`` (JSON) or an error
+    line on stderr, and the stream goes on.
+    """
+    failures = 0
+    for raw in sys.stdin:
+        question = raw.rstrip("\r\n")
+        if not question.strip():
+            continue
+        problem = _check_question(question)
+        try:
+            if problem:
+                raise ValueError(problem)
+            answer = engine.ask(question.strip(), k=k).to_dict()
+        except Exception as exc:  # noqa: BLE001 - one bad line must not stop the stream
+            failures += 1
+            message = str(exc) if problem else _describe(exc)
+            if as_json:
+                typer.echo(json.dumps({"question": question, "error": message}, ensure_ascii=False))
+            else:
+                _err().print(Text("error: ", style="bold red") + Text(f"{_clip(question, 80)}: {message}"))
+            continue
+        _emit(answer, as_json, out)
+        sys.stdout.flush()
+    if failures:
+        raise typer.Exit(1)
+
+
+def _ask_interactive(engine: Any, k: int, as_json: bool, out: Console) -> None:
+    """Prompt for questions until an empty line, `quit` or end of input."""
+    if not as_json:
+        out.print(Text("Ask about the corpus; an empty line, `quit` or Ctrl-D ends.", style="dim"))
+    while True:
+        try:
+            question = typer.prompt("question", default="", show_default=False, prompt_suffix="> ")
+        except (EOFError, typer.Abort):
+            break
+        if not question.strip() or question.strip().lower() in {"quit", "exit", "q"}:
+            break
+        problem = _check_question(question)
+        if problem:
+            _err().print(Text("error: ", style="bold red") + Text(problem))
+            continue
+        try:
+            answer = engine.ask(question.strip(), k=k).to_dict()
+        except Exception as exc:  # noqa: BLE001 - keep the loop alive
+            _err().print(Text("error: ", style="bold red") + Text(_describe(exc)))
+            continue
+        _emit(answer, as_json, out)
+
+
+# --- serve ---------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option("--host", help="Address to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option("--port", min=0, max=65535, help="Port (default 8000).")] = None,
+    index: Annotated[Path | None, typer.Option("--index", help="Index folder (overrides the global --index).")] = None,
+) -> None:
+    """Serve the HTTP API and the web page; builds the index from the corpus folder first if missing."""
+    settings = _settings(ctx)
+    updates: dict[str, Any] = {}
+    if index is not None:
+        updates["index_dir"] = index
+    if host is not None:
+        updates["host"] = host
+    if port is not None:
+        updates["port"] = port
+    settings = settings.model_copy(update=updates)
+    with _friendly():
+        if not (Path(settings.index_dir) / "manifest.json").is_file():
+            _err().print(f"no index at {settings.index_dir}: building it from {settings.corpus_dir} …")
+            ctx.obj = settings
+            ingest(ctx, paths=None, progress=None)
+        engine = load_engine(settings)
+    import uvicorn
+
+    from citeqa.api.app import create_app
+
+    _err().print(f"citeqa serving on http://{settings.host}:{settings.port}/  (API docs at /docs)")
+    uvicorn.run(create_app(settings, engine), host=settings.host, port=settings.port, log_level="info")
+
+
+# --- eval ----------------------------------------------------------------------------
+
+
+@app.command("eval")
+def eval_(
+    ctx: typer.Context,
+    files: Annotated[list[Path] | None, typer.Argument(help="Question files (JSONL); default: the bundled set.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
+    report: Annotated[Path | None, typer.Option("--report", help="Write a Markdown report here.")] = None,
+    junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here.")] = None,
+    thresholds: Annotated[Path | None, typer.Option("--thresholds", help="Thresholds TOML (default: the bundled one).")] = None,
+) -> None:
+    """Score the engine on the eval questions; exit 1 when a threshold is violated."""
+    settings = _settings(ctx)
+    with _friendly():
+        harness = _optional("citeqa.eval.harness", "the eval harness")
+        engine = load_engine(settings)
+        for path in (report, junit):
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+        text, status = harness.run_cli(
+            engine,
+            [str(f) for f in files] if files else None,
+            as_json=as_json,
+            report_path=report,
+            junit_path=junit,
+            thresholds_path=thresholds,
+        )
+    typer.echo(text)
+    raise typer.Exit(status)
+
+
+@app.command("bench-retrieval")
+def bench_retrieval(
+    ctx: typer.Context,
+    beir: Annotated[Path, typer.Option("--beir", help="BEIR data set folder (corpus.jsonl, queries.jsonl, qrels/).")],
+    split: Annotated[SplitChoice, typer.Option("--split", help="Which qrels split.")] = SplitChoice.test,
+    modes: Annotated[list[ModeChoice] | None, typer.Option("--mode", help="Modes to score (repeatable; default all).")] = None,
+    cache: Annotated[Path, typer.Option("--cache", help="Where chunk embeddings are cached.")] = Path("var/cache/beir"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    progress: Annotated[bool | None, typer.Option("--progress/--no-progress")] = None,
+) -> None:
+    """Score retrieval (nDCG@10, Recall@100, MRR@10, queries/s) on a BEIR data set."""
+    settings = _settings(ctx)
+    with _friendly():
+        beir_mod = _optional("citeqa.eval.beir", "the BEIR benchmark")
+        if not beir.is_dir():
+            raise CliError(f"no BEIR data set at {beir}")
+        embedder = make_embedder(settings)
+        chosen = [m.value for m in modes] if modes else list(beir_mod.MODES)
+        show = sys.stderr.isatty() if progress is None else progress
+        result = beir_mod.run_benchmark(beir, split.value, embedder, cache, modes=chosen, progress=show)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    out = _out()
+    out.print(
+        f"{beir} split={result.get('split')} queries={result.get('queries')} documents={result.get('documents')} "
+        f"chunks={result.get('chunks')}"
+    )
+    out.print(f"{'mode':<8} {'nDCG@10':>8} {'R@100':>8} {'MRR@10':>8} {'q/s':>8}")
+    for mode in chosen:
+        m = result.get(mode, {})
+        out.print(
+            f"{mode:<8} {m.get('ndcg@10', 0):>8.4f} {m.get('recall@100', 0):>8.4f} "
+            f"{m.get('mrr@10', 0):>8.4f} {m.get('qps', 0):>8.1f}"
+        )
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""``POST /v1/ask`` and ``GET /v1/search``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from citeqa.api import views
+from citeqa.api.deps import EngineDep, SettingsDep
+from citeqa.api.schemas import MAX_K, MAX_QUESTION_CHARS, AnswerOut, AskRequest, ErrorOut, Mode, SearchResponse
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/v1", tags=["questions"])
+
+ERRORS = {422: {"model": ErrorOut, "description": "Invalid input"}, 503: {"model": ErrorOut, "description": "Index not loaded"}}
+
+
+@router.post("/ask", response_model=AnswerOut, responses=ERRORS, summary="Answer a question with verbatim citations")
+def ask(body: AskRequest, engine: EngineDep, settings: SettingsDep) -> dict:
+    """Answer ``question`` extractively: the value, the verbatim quote(s), the cited references,
+    or an abstention (``abstained`` with ``reason``) and a ``conflict`` flag when sources disagree."""
+    k = body.k or settings.top_k
+    answer = engine.ask(body.question, k=k)
+    return views.answer_dict(answer)
+
+
+@router.get("/search", response_model=SearchResponse, responses=ERRORS, summary="Rank passages for a query")
+def search(
+    engine: EngineDep,
+    settings: SettingsDep,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS, pattern=r"\S", description="The query.")],
+    k: Annotated[int, Query(ge=1, le=MAX_K, description="How many passages (1–50).")] = 10,
+    mode: Annotated[Mode, Query(description="hybrid, dense or bm25.")] = Mode.hybrid,
+) -> dict:
+    """Ranked passages with their scores, section, page and cited references (number and text)."""
+    query = q.strip()
+    passages = engine.search(query, k=k, mode=mode.value)
+    index = engine.index
+    return {
+        "query": query,
+        "mode": mode.value,
+        "k": k,
+        "results": [views.search_hit(index, p) for p in passages],
+    }

@@ -1,0 +1,269 @@
+"""Pydantic request and response schemas of the HTTP API.
+
+They mirror the core dataclasses (``citeqa.qa.answer.Answer``, ``citeqa.ingest.models``)
+so that the OpenAPI document at ``/docs`` describes every response, without the core
+types depending on pydantic.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MAX_QUESTION_CHARS = 2000
+MAX_K = 50
+
+
+class Mode(str, Enum):
+    """Retrieval mode."""
+
+    hybrid = "hybrid"
+    dense = "dense"
+    bm25 = "bm25"
+
+
+class AskRequest(BaseModel):
+    """A question to answer from the corpus."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(
+        ...,
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        description="The question, 1–2,000 characters, not only whitespace.",
+        examples=["What was the CR rate with epcoritamab after CAR T-cell therapy?"],
+    )
+    k: int | None = Field(None, ge=1, le=MAX_K, description="Passages to retrieve (1–50); default from settings.")
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("question must not be empty or whitespace")
+        return value.strip()
+
+
+# --- the Answer contract -------------------------------------------------------------
+
+
+class ValueOut(BaseModel):
+    number: float | None
+    unit: str | None = None
+    low: float | None = None
+    high: float | None = None
+
+
+class CitedReferenceOut(BaseModel):
+    number: int
+    text: str
+
+
+class CellRefOut(BaseModel):
+    table: str
+    title: str
+    block: str | None
+    row: str
+    column: str
+    text: str
+    start: int
+    end: int
+
+
+class AnswerCitationOut(BaseModel):
+    passage_id: str
+    doc_id: str
+    section: str | None
+    page: int | None
+    quote: str = Field(description="Verbatim: equals the document text between start and end.")
+    start: int
+    end: int
+    references: list[CitedReferenceOut] = Field(default_factory=list)
+    cell: CellRefOut | None = None
+
+
+class RetrievedPassageOut(BaseModel):
+    passage_id: str
+    doc_id: str
+    text: str
+    score: float
+    kind: str
+    section: str | None
+    page: int | None
+    start: int
+    end: int
+    references: list[int] = Field(default_factory=list)
+
+
+class AnswerOut(BaseModel):
+    """The answer to one question (the output contract)."""
+
+    question: str
+    answer: str
+    value: ValueOut | None = None
+    abstained: bool = False
+    reason: str | None = Field(None, description="Why the engine abstained: e.g. not_in_corpus, not_reported.")
+    conflict: bool = False
+    confidence: float = 0.0
+    citations: list[AnswerCitationOut] = Field(default_factory=list)
+    passages: list[RetrievedPassageOut] = Field(default_factory=list)
+    values: list[ValueOut] = Field(default_factory=list)
+
+
+# --- search and passages -------------------------------------------------------------
+
+
+class SearchHit(BaseModel):
+    """One ranked passage."""
+
+    rank: int
+    passage_id: str
+    doc_id: str
+    doc_title: str | None = None
+    kind: str
+    text: str
+    score: float
+    dense_score: float | None = None
+    bm25_score: float | None = None
+    section: str | None = None
+    page: int | None = None
+    table: str | None = None
+    start: int
+    end: int
+    references: list[CitedReferenceOut] = Field(default_factory=list)
+
+
+class SearchResponse(BaseModel):
+    query: str
+    mode: Mode
+    k: int
+    results: list[SearchHit]
+
+
+class NeighbourOut(BaseModel):
+    passage_id: str
+    text: str
+    start: int
+    end: int
+
+
+class PassageOut(BaseModel):
+    """A passage with its surroundings in the document."""
+
+    passage_id: str
+    doc_id: str
+    doc_title: str | None = None
+    kind: str
+    text: str
+    section: str | None = None
+    page: int | None = None
+    table: str | None = None
+    row: int | None = None
+    start: int = Field(description="Offset of the passage in the document text.")
+    end: int
+    source_text: str = Field(description="The verbatim document text [start, end).")
+    context_start: int = Field(description="Offset of `context` in the document text.")
+    context_end: int
+    context: str = Field(description="Document text around the passage (± `window` characters).")
+    previous: NeighbourOut | None = None
+    next: NeighbourOut | None = None
+    references: list[CitedReferenceOut] = Field(default_factory=list)
+
+
+# --- documents and references --------------------------------------------------------
+
+
+class DocumentOut(BaseModel):
+    doc_id: str
+    title: str | None = None
+    kind: str | None = Field(None, description="txt, md or pdf.")
+    path: str | None = None
+    pages: int | None = None
+    chunk_count: int | None = None
+    sha256: str | None = None
+    added_at: str | None = None
+
+
+class DocumentDetailOut(DocumentOut):
+    authors: list[str] = Field(default_factory=list)
+    sections: list[str] = Field(default_factory=list)
+    tables: list[str] = Field(default_factory=list)
+    reference_count: int = 0
+    characters: int = 0
+
+
+class DocumentList(BaseModel):
+    count: int
+    documents: list[DocumentOut]
+
+
+class ReferenceOut(BaseModel):
+    number: int
+    text: str
+    authors: list[str] = Field(default_factory=list)
+    title: str | None = None
+    journal: str | None = None
+    year: int | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    start: int = 0
+    end: int = 0
+
+
+class CitingPassageOut(BaseModel):
+    passage_id: str
+    kind: str
+    text: str
+    section: str | None = None
+    page: int | None = None
+    start: int
+    end: int
+
+
+class ReferenceDetailOut(BaseModel):
+    doc_id: str
+    reference: ReferenceOut
+    cited_by: list[CitingPassageOut]
+
+
+class FileErrorOut(BaseModel):
+    path: str
+    message: str
+
+
+class IndexChangeOut(BaseModel):
+    """The outcome of an upload or deletion."""
+
+    action: str
+    doc_id: str | None = None
+    filename: str | None = None
+    documents: int
+    chunks: int
+    embedded: int | None = None
+    reused: int | None = None
+    errors: list[FileErrorOut] = Field(default_factory=list)
+
+
+# --- health --------------------------------------------------------------------------
+
+
+class HealthOut(BaseModel):
+    status: str
+
+
+class ReadyOut(BaseModel):
+    ready: bool
+    documents: int = 0
+    chunks: int = 0
+    model: str | None = None
+    index_dir: str | None = None
+    error: str | None = None
+
+
+class ErrorOut(BaseModel):
+    """An error: a message, or for validation errors the list of problems."""
+
+    detail: str | list[dict[str, Any]]

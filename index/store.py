@@ -1,0 +1,573 @@
+"""The persisted index: one directory, built in a temporary sibling and swapped in atomically.
+
+Layout::
+
+    manifest.json         format_version, model, dimension, chunk_count, files, documents, created_at
+    params.json           BM25 and fusion settings the index was built with
+    documents/<id>.json   Document.to_dict()
+    chunks.jsonl          Chunk.to_dict(), one a line, row i ↔ vector i
+    vectors.npy           float32 (chunk_count, dimension), unit rows
+    faiss.index           IndexFlatIP over vectors
+    bm25/                 bm25s files + tokenizer.json
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from citeqa.index.dense import DenseIndex
+from citeqa.index.errors import IndexBuildError, IndexLoadError
+from citeqa.index.fusion import FusionParams
+from citeqa.index.lexical import BM25Params, LexicalIndex
+from citeqa.ingest.models import Chunk, Document
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+PARAMS = "params.json"
+CHUNKS = "chunks.jsonl"
+VECTORS = "vectors.npy"
+FAISS = "faiss.index"
+BM25_DIR = "bm25"
+DOCUMENTS_DIR = "documents"
+CORPUS_SUFFIXES = (".txt", ".md", ".pdf")
+
+
+class EmbedderLike(Protocol):
+    name: str
+    dimension: int
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray: ...
+
+
+@dataclass
+class BuildReport:
+    """What :func:`build_index` did."""
+
+    index_dir: Path
+    documents: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    reused: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def text_key(text: str) -> str:
+    """The sha256 of a chunk text: with the model name, the key under which vectors are reused."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def index_text(chunk: Chunk, title: str | None) -> str:
+    """The text embedded and BM25-indexed for ``chunk``.
+
+    The chunk text, prefixed by its document's title unless it already starts with it, so
+    every chunk carries what the document is about (+0.007 BM25 nDCG@10 on SciFact train).
+    ``Chunk.text`` itself is unchanged.
+    """
+    title = " ".join((title or "").split())
+    if not title or chunk.text.startswith(title):
+        return chunk.text
+    return f"{title}. {chunk.text}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _same_model(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    pa, pb = Path(a), Path(b)
+    return pa.exists() and pb.exists() and pa.resolve() == pb.resolve()
+
+
+def _doc_filename(doc_id: str) -> str:
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,150}", doc_id):
+        return f"{doc_id}.json"
+    return f"{hashlib.sha1(doc_id.encode('utf-8')).hexdigest()}.json"
+
+
+class Index:
+    """A loaded (or freshly built) index, fully in memory.
+
+    Attributes:
+        directory: Where it lives on disk (``None`` for an in-memory index).
+        manifest: The manifest dict.
+        documents: Documents by ``doc_id``.
+        chunks: Chunks in row order (row ``i`` ↔ ``vectors[i]``).
+        chunk_by_id: Chunks by id.
+        vectors: ``(len(chunks), dimension)`` float32 unit rows.
+        dense: The FAISS index.
+        lexical: The BM25 index.
+        fusion: Default hybrid fusion settings.
+    """
+
+    def __init__(
+        self,
+        *,
+        directory: Path | None,
+        manifest: dict[str, Any],
+        documents: dict[str, Document],
+        chunks: list[Chunk],
+        vectors: np.ndarray,
+        dense: DenseIndex,
+        lexical: LexicalIndex,
+        fusion: FusionParams,
+    ) -> None:
+        self.directory = directory
+        self.manifest = manifest
+        self.documents = documents
+        self.chunks = chunks
+        self.chunk_by_id = {c.id: c for c in chunks}
+        self.row_by_id = {c.id: i for i, c in enumerate(chunks)}
+        self.vectors = vectors
+        self.dense = dense
+        self.lexical = lexical
+        self.fusion = fusion
+
+    @property
+    def model(self) -> str:
+        return str(self.manifest["model"])
+
+    @property
+    def dimension(self) -> int:
+        return int(self.manifest["dimension"])
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        """The chunks of one document, in order."""
+        return [c for c in self.chunks if c.doc_id == doc_id]
+
+    @classmethod
+    def create(
+        cls,
+        documents: Iterable[Document],
+        chunks: list[Chunk],
+        vectors: np.ndarray,
+        model: str,
+        *,
+        bm25: BM25Params | None = None,
+        fusion: FusionParams | None = None,
+        added_at: dict[str, str] | None = None,
+    ) -> Index:
+        """Assemble an in-memory index from parsed documents, their chunks and the chunk vectors.
+
+        Args:
+            documents: The documents.
+            chunks: All their chunks (row order).
+            vectors: One unit vector per chunk.
+            model: Name of the embedding model that produced ``vectors``.
+            bm25: BM25 settings (default: the tuned ones).
+            fusion: Hybrid fusion settings (default: the tuned ones).
+            added_at: ISO time each doc_id was first added (default: now).
+        """
+        docs = {d.doc_id: d for d in documents}
+        if len(vectors) != len(chunks):
+            raise IndexBuildError(f"{len(chunks)} chunks but {len(vectors)} vectors")
+        seen: set[str] = set()
+        for chunk in chunks:
+            if chunk.id in seen:
+                raise IndexBuildError(f"duplicate chunk id {chunk.id!r} (doc {chunk.doc_id!r})")
+            seen.add(chunk.id)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        dimension = int(vectors.shape[1]) if vectors.ndim == 2 else 0
+        counts: dict[str, int] = {}
+        for chunk in chunks:
+            counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
+        now = _now()
+        added_at = added_at or {}
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "model": model,
+            "dimension": dimension,
+            "chunk_count": len(chunks),
+            "files": {d.path: d.sha256 for d in docs.values()},
+            "documents": {
+                d.doc_id: {
+                    "path": d.path,
+                    "sha256": d.sha256,
+                    "kind": d.kind,
+                    "title": d.title,
+                    "pages": len(d.pages),
+                    "chunk_count": counts.get(d.doc_id, 0),
+                    "added_at": added_at.get(d.doc_id, now),
+                }
+                for d in docs.values()
+            },
+            "created_at": now,
+        }
+        return cls(
+            directory=None,
+            manifest=manifest,
+            documents=docs,
+            chunks=chunks,
+            vectors=vectors,
+            dense=DenseIndex.build(vectors) if dimension else DenseIndex.build(np.zeros((0, 1), np.float32)),
+            lexical=LexicalIndex.build(index_texts(chunks, docs), bm25),
+            fusion=fusion or FusionParams(),
+        )
+
+    def save(self, directory: Path) -> None:
+        """Write every file of the index into ``directory`` (which must not hold another index)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        docs_dir = directory / DOCUMENTS_DIR
+        docs_dir.mkdir(exist_ok=True)
+        for doc in self.documents.values():
+            (docs_dir / _doc_filename(doc.doc_id)).write_text(
+                json.dumps(doc.to_dict(), ensure_ascii=False), encoding="utf-8"
+            )
+        with (directory / CHUNKS).open("w", encoding="utf-8") as fh:
+            for chunk in self.chunks:
+                fh.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
+        np.save(directory / VECTORS, self.vectors, allow_pickle=False)
+        self.dense.save(directory / FAISS)
+        self.lexical.save(directory / BM25_DIR)
+        (directory / PARAMS).write_text(
+            json.dumps({"bm25": asdict(self.lexical.params), "fusion": asdict(self.fusion)}, indent=2),
+            encoding="utf-8",
+        )
+        # The manifest goes last: a directory without one is never a complete index.
+        (directory / MANIFEST).write_text(json.dumps(self.manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def index_texts(chunks: Sequence[Chunk], documents: dict[str, Document]) -> list[str]:
+    """:func:`index_text` of each chunk."""
+    return [index_text(c, documents[c.doc_id].title if c.doc_id in documents else None) for c in chunks]
+
+
+def read_manifest(index_dir: Path) -> dict[str, Any]:
+    """Read and sanity-check ``manifest.json`` of ``index_dir``.
+
+    Raises:
+        IndexLoadError: The directory or manifest is missing or unreadable.
+    """
+    path = index_dir / MANIFEST
+    if not index_dir.is_dir():
+        raise IndexLoadError(f"no index at {index_dir}: the folder does not exist — build it with `citeqa ingest`")
+    if not path.is_file():
+        raise IndexLoadError(
+            f"no index at {index_dir}: {MANIFEST} is missing (an interrupted build?) — rebuild with `citeqa ingest`"
+        )
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexLoadError(f"corrupt index manifest {path}: {exc} — rebuild with `citeqa ingest`") from exc
+    for key in ("format_version", "model", "dimension", "chunk_count", "documents"):
+        if key not in manifest:
+            raise IndexLoadError(f"corrupt index manifest {path}: field {key!r} is missing — rebuild with `citeqa ingest`")
+    if manifest["format_version"] != FORMAT_VERSION:
+        raise IndexLoadError(
+            f"index at {index_dir} has format_version {manifest['format_version']!r}; this citeqa reads "
+            f"version {FORMAT_VERSION} — rebuild with `citeqa ingest`"
+        )
+    return manifest
+
+
+def check_model(index_dir: Path, manifest: dict[str, Any], model: str | None, dimension: int | None) -> None:
+    """Raise :class:`IndexLoadError` when the index was built with another model or dimension."""
+    built_model, built_dim = str(manifest["model"]), int(manifest["dimension"])
+    if (model is not None and not _same_model(built_model, model)) or (
+        dimension is not None and built_dim != dimension
+    ):
+        using = model if model is not None else built_model
+        using_dim = f" (dim {dimension})" if dimension is not None else ""
+        raise IndexLoadError(
+            f"index at {index_dir} was built with model {built_model} (dim {built_dim}); "
+            f"you are using model {using}{using_dim} — rebuild with `citeqa ingest`"
+        )
+
+
+def load_index(index_dir: Path, model: str | None = None, dimension: int | None = None) -> Index:
+    """Load the index at ``index_dir`` into memory.
+
+    Args:
+        index_dir: The index directory.
+        model: The embedding model the caller will query with; checked against the manifest.
+        dimension: The caller's embedding dimension; checked against the manifest.
+
+    Raises:
+        IndexLoadError: Missing or corrupt index, or built with a different model/dimension.
+    """
+    index_dir = Path(index_dir)
+    manifest = read_manifest(index_dir)
+    check_model(index_dir, manifest, model, dimension)
+    step = "documents"
+    try:
+        documents: dict[str, Document] = {}
+        for path in sorted((index_dir / DOCUMENTS_DIR).glob("*.json")):
+            step = str(path)
+            doc = Document.from_dict(json.loads(path.read_text(encoding="utf-8")))
+            documents[doc.doc_id] = doc
+        step = CHUNKS
+        with (index_dir / CHUNKS).open(encoding="utf-8") as fh:
+            chunks = [Chunk.from_dict(json.loads(line)) for line in fh if line.strip()]
+        step = VECTORS
+        vectors = np.load(index_dir / VECTORS, allow_pickle=False)
+        step = FAISS
+        dense = DenseIndex.load(index_dir / FAISS)
+        step = BM25_DIR
+        lexical = LexicalIndex.load(index_dir / BM25_DIR)
+        step = PARAMS
+        params_path = index_dir / PARAMS
+        params = json.loads(params_path.read_text(encoding="utf-8")) if params_path.exists() else {}
+        fusion = FusionParams(**params.get("fusion", {}))
+    except Exception as exc:  # noqa: BLE001 - any read failure means a corrupt index
+        raise IndexLoadError(
+            f"corrupt index at {index_dir}: cannot read {step}: {type(exc).__name__}: {exc} — rebuild with `citeqa ingest`"
+        ) from exc
+    n, dim = int(manifest["chunk_count"]), int(manifest["dimension"])
+    problems = []
+    if len(chunks) != n:
+        problems.append(f"{CHUNKS} has {len(chunks)} chunks, manifest says {n}")
+    if vectors.shape != (n, dim) or vectors.dtype != np.float32:
+        problems.append(f"{VECTORS} is {vectors.dtype}{vectors.shape}, expected float32({n}, {dim})")
+    if dense.size != n:
+        problems.append(f"{FAISS} holds {dense.size} vectors, expected {n}")
+    if lexical.size != n:
+        problems.append(f"{BM25_DIR}/ indexes {lexical.size} texts, expected {n}")
+    missing = set(manifest["documents"]) - set(documents)
+    if missing:
+        problems.append(f"{DOCUMENTS_DIR}/ lacks {sorted(missing)[:5]}")
+    if problems:
+        raise IndexLoadError(f"corrupt index at {index_dir}: {'; '.join(problems)} — rebuild with `citeqa ingest`")
+    logger.info("loaded index %s: %d documents, %d chunks", index_dir, len(documents), n)
+    return Index(
+        directory=index_dir,
+        manifest=manifest,
+        documents=documents,
+        chunks=chunks,
+        vectors=vectors,
+        dense=dense,
+        lexical=lexical,
+        fusion=fusion,
+    )
+
+
+def _previous_vectors(index_dir: Path, embedder: EmbedderLike) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Vectors of the index already at ``index_dir`` by chunk-text key, when built with the same model."""
+    if not (index_dir / MANIFEST).exists():
+        return {}, {}
+    try:
+        manifest = read_manifest(index_dir)
+        if not _same_model(str(manifest["model"]), embedder.name) or int(manifest["dimension"]) != embedder.dimension:
+            logger.info("previous index at %s used model %s; re-embedding everything", index_dir, manifest["model"])
+            return {}, manifest
+        titles = {doc_id: entry.get("title") for doc_id, entry in manifest["documents"].items()}
+        with (index_dir / CHUNKS).open(encoding="utf-8") as fh:
+            chunks = [Chunk.from_dict(json.loads(line)) for line in fh if line.strip()]
+        texts = [index_text(c, titles.get(c.doc_id)) for c in chunks]
+        vectors = np.load(index_dir / VECTORS, allow_pickle=False)
+        if vectors.shape != (len(texts), embedder.dimension):
+            raise ValueError(f"{VECTORS} shape {vectors.shape} does not match {len(texts)} chunks")
+    except Exception as exc:  # noqa: BLE001 - a broken old index only costs re-embedding
+        logger.warning("cannot reuse vectors of the index at %s (%s); re-embedding everything", index_dir, exc)
+        return {}, {}
+    return {text_key(t): vectors[i] for i, t in enumerate(texts)}, manifest
+
+
+def embed_texts(
+    texts: Sequence[str],
+    embedder: EmbedderLike,
+    known: dict[str, np.ndarray],
+    *,
+    progress: bool = False,
+    on_batch: Callable[[], None] | None = None,
+    block: int = 2048,
+) -> tuple[np.ndarray, int, int]:
+    """Vectors for ``texts``, embedding only those missing from ``known`` (updated in place).
+
+    Args:
+        texts: Texts to embed (see :func:`index_text`).
+        embedder: The model.
+        known: Vectors by :func:`text_key`; new ones are added.
+        progress: Progress bar on stderr.
+        on_batch: Called after each block of ``block`` new texts (e.g. to save a cache).
+        block: Texts per block.
+
+    Returns:
+        ``(vectors, embedded, reused)``, counting texts.
+    """
+    keys = [text_key(t) for t in texts]
+    todo: dict[str, str] = {}
+    for key, text in zip(keys, texts, strict=True):
+        if key not in known and key not in todo:
+            todo[key] = text
+    pending = list(todo.items())
+    bar = None
+    if progress and pending:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(pending), desc="embedding", unit="chunk")
+    for start in range(0, len(pending), block):
+        part = pending[start : start + block]
+        fresh = embedder.encode([t for _, t in part])
+        known.update(zip((k for k, _ in part), fresh, strict=True))
+        if bar is not None:
+            bar.update(len(part))
+        if on_batch is not None:
+            on_batch()
+    if bar is not None:
+        bar.close()
+    embedded = sum(1 for k in keys if k in todo)
+    vectors = (
+        np.stack([known[k] for k in keys]).astype(np.float32)
+        if keys
+        else np.zeros((0, embedder.dimension), dtype=np.float32)
+    )
+    return vectors, embedded, len(keys) - embedded
+
+
+def _corpus_files(paths: Sequence[Path]) -> list[Path]:
+    try:
+        from citeqa.ingest.pipeline import find_corpus_files
+    except ImportError:  # ingest not available yet: plain listing
+        found: list[Path] = []
+        for path in map(Path, paths):
+            if path.is_dir():
+                found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in CORPUS_SUFFIXES))
+            else:
+                found.append(path)
+        return found
+    return list(find_corpus_files([Path(p) for p in paths]))
+
+
+def _parse(path: Path) -> Document:
+    from citeqa.ingest.pipeline import parse_document
+
+    return parse_document(path)
+
+
+def _chunk(doc: Document) -> list[Chunk]:
+    from citeqa.ingest.chunking import chunk_document
+
+    return chunk_document(doc)
+
+
+def _ingest_error_types() -> tuple[type[BaseException], ...]:
+    try:
+        from citeqa.ingest.errors import IngestError
+    except ImportError:
+        return (OSError, ValueError)
+    return (IngestError, OSError, ValueError)
+
+
+def _swap_in(tmp_dir: Path, index_dir: Path) -> None:
+    backup = index_dir.parent / f".{index_dir.name}.old-{uuid.uuid4().hex[:8]}"
+    had_old = index_dir.exists()
+    if had_old:
+        os.replace(index_dir, backup)
+    try:
+        os.replace(tmp_dir, index_dir)
+    except BaseException:
+        if had_old:
+            os.replace(backup, index_dir)
+        raise
+    if had_old:
+        shutil.rmtree(backup, ignore_errors=True)
+
+
+def build_index(
+    paths: list[Path],
+    index_dir: Path,
+    embedder: EmbedderLike,
+    *,
+    progress: bool = False,
+    bm25: BM25Params | None = None,
+    fusion: FusionParams | None = None,
+) -> BuildReport:
+    """Parse, chunk, embed and index ``paths`` into ``index_dir``, replacing what is there atomically.
+
+    Vectors of chunks whose text is already in the previous index at ``index_dir`` (same model)
+    are reused, so re-ingesting unchanged files embeds nothing. Files that fail to parse are
+    reported in ``BuildReport.errors``; the others still go in.
+
+    Args:
+        paths: Corpus files and/or folders (folders are searched for txt, md and pdf files).
+        index_dir: The index directory (created or replaced).
+        embedder: Produces the chunk vectors.
+        progress: Show progress bars on stderr.
+        bm25: BM25 settings (default: the tuned ones).
+        fusion: Hybrid fusion settings stored with the index (default: the tuned ones).
+
+    Raises:
+        IndexBuildError: No corpus file, every file failed, or writing failed; the previous
+            index is left intact.
+    """
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    report = BuildReport(index_dir=index_dir)
+    files = _corpus_files(paths)
+    if not files:
+        raise IndexBuildError(f"no corpus files (.txt, .md, .pdf) found in {[str(p) for p in paths]}")
+    recoverable = _ingest_error_types()
+
+    documents: list[Document] = []
+    chunks: list[Chunk] = []
+    seen: dict[str, str] = {}
+    iterator: Iterable[Path] = files
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(files, desc="parsing", unit="file")
+    for path in iterator:
+        try:
+            doc = _parse(path)
+            if doc.doc_id in seen:
+                raise ValueError(f"doc_id {doc.doc_id!r} is already used by {seen[doc.doc_id]}")
+            doc_chunks = _chunk(doc)
+        except recoverable as exc:
+            logger.warning("skipping %s: %s", path, exc)
+            report.errors.append((str(path), str(exc)))
+            continue
+        seen[doc.doc_id] = str(path)
+        documents.append(doc)
+        chunks.extend(doc_chunks)
+    if not documents:
+        details = "; ".join(f"{p}: {m}" for p, m in report.errors)
+        raise IndexBuildError(f"every corpus file failed, index at {index_dir} left unchanged: {details}")
+
+    known, old_manifest = _previous_vectors(index_dir, embedder)
+    texts = index_texts(chunks, {d.doc_id: d for d in documents})
+    vectors, report.embedded, report.reused = embed_texts(texts, embedder, known, progress=progress)
+    old_docs = old_manifest.get("documents", {})
+    added_at = {
+        d.doc_id: old_docs[d.doc_id]["added_at"]
+        for d in documents
+        if d.doc_id in old_docs and old_docs[d.doc_id].get("sha256") == d.sha256 and "added_at" in old_docs[d.doc_id]
+    }
+    index = Index.create(documents, chunks, vectors, embedder.name, bm25=bm25, fusion=fusion, added_at=added_at)
+
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp_dir = index_dir.parent / f".{index_dir.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        index.save(tmp_dir)
+        _swap_in(tmp_dir, index_dir)
+    except BaseException as exc:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        if isinstance(exc, Exception) and not isinstance(exc, IndexBuildError):
+            raise IndexBuildError(
+                f"writing the index to {index_dir} failed ({type(exc).__name__}: {exc}); the previous index is unchanged"
+            ) from exc
+        raise
+    report.documents, report.chunks = len(documents), len(chunks)
+    report.seconds = time.perf_counter() - started
+    logger.info(
+        "built index %s: %d documents, %d chunks (%d embedded, %d reused), %d errors",
+        index_dir, report.documents, report.chunks, report.embedded, report.reused, len(report.errors),
+    )
+    return report

@@ -1,0 +1,58 @@
+"""Read a file into text (and page spans for PDFs); every failure is an IngestError."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from citeqa.ingest.errors import IngestError
+
+logger = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = (".txt", ".md", ".markdown")
+SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, ".pdf")
+
+
+def load(path: Path) -> tuple[str, str, list[tuple[int, int]]]:
+    """Read ``path``.
+
+    Args:
+        path: A .txt, .md or .pdf file.
+
+    Returns:
+        ``(kind, text, pages)``: kind is "txt", "md" or "pdf"; pages holds each PDF
+        page's (start, end) in ``text`` and is empty for text files.
+
+    Raises:
+        IngestError: unsupported extension, unreadable, empty, undecodable, corrupt or
+            encrypted file.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise IngestError(path, f"unsupported file type {suffix or '(none)'!r}; expected one of {', '.join(SUPPORTED_SUFFIXES)}")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(path, f"cannot read the file: {exc.strerror or exc}") from exc
+    if not data.strip():
+        raise IngestError(path, "the file is empty")
+    if suffix == ".pdf":
+        from citeqa.ingest.pdf import extract_pdf
+
+        text, pages = extract_pdf(path, data)
+        return "pdf", text, pages
+    return ("md" if suffix != ".txt" else "txt"), decode_text(path, data), []
+
+
+def decode_text(path: Path, data: bytes) -> str:
+    """Decode UTF-8 (with or without BOM) text and normalise newlines to ``\\n``."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(path, f"not UTF-8 text (undecodable byte at offset {exc.start}); re-save it as UTF-8") from exc
+    if "\x00" in text:
+        raise IngestError(path, "binary content (NUL bytes) in a text file")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise IngestError(path, "the file has no text")
+    return text

@@ -1,0 +1,127 @@
+"""Entry points: parse a file into a Document, chunk it, list corpus files."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from citeqa.ingest.chunking import chunk_document
+from citeqa.ingest.lines import split_lines
+from citeqa.ingest.loaders import SUPPORTED_SUFFIXES, load
+from citeqa.ingest.markers import find_citations
+from citeqa.ingest.models import Chunk, Document
+from citeqa.ingest.references import parse_references
+from citeqa.ingest.structure import parse_structure
+from citeqa.ingest.tables import find_tables
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["chunk_document", "find_corpus_files", "ingest_file", "parse_document", "parse_text", "slugify"]
+
+
+def slugify(name: str) -> str:
+    """Turn a file stem into a doc id: lower case, runs of other characters → ``-``."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "doc"
+
+
+def parse_text(text: str, doc_id: str, path: str = "", kind: str = "txt", pages: list[tuple[int, int]] | None = None) -> Document:
+    """Recover a Document's structure from already extracted text.
+
+    Args:
+        text: The text (newlines normalised).
+        doc_id: The document id.
+        path: Where the text came from (informational).
+        kind: "txt", "md" or "pdf".
+        pages: Page spans for PDFs.
+
+    Returns:
+        The parsed Document.
+    """
+    lines = split_lines(text)
+    tables = find_tables(text, lines)
+    references = parse_references(text, lines)
+    structure = parse_structure(text, lines, tables, references, markdown=kind == "md")
+    doc = Document(
+        doc_id=doc_id,
+        path=path,
+        kind=kind,
+        text=text,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        title=structure.title,
+        authors=structure.authors,
+        pages=list(pages or []),
+        sections=structure.sections,
+        paragraphs=structure.paragraphs,
+        tables=tables,
+        references=references,
+        # Markers in the front matter are affiliation marks, not citations.
+        citations=find_citations(text, structure.body_start),
+    )
+    if doc.pages:
+        for item in (*doc.paragraphs, *doc.tables):
+            item.page = doc.page_at(item.start)
+    return doc
+
+
+def parse_document(path: Path, doc_id: str | None = None) -> Document:
+    """Read and parse one .txt, .md or .pdf file.
+
+    Args:
+        path: The file.
+        doc_id: The id to give it (default: slug of the file stem, e.g. "review").
+
+    Returns:
+        The Document; ``sha256`` is the hash of the file's bytes.
+
+    Raises:
+        IngestError: the file cannot be read (message names the file and the cause).
+    """
+    path = Path(path)
+    kind, text, pages = load(path)
+    doc = parse_text(text, doc_id or slugify(path.stem), str(path), kind, pages)
+    doc.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    logger.info(
+        "parsed %s: %d chars, %d pages, %d tables, %d references", path.name, len(text), len(pages), len(doc.tables), len(doc.references)
+    )
+    return doc
+
+
+def ingest_file(path: Path, doc_id: str | None = None, max_chars: int = 900) -> tuple[Document, list[Chunk]]:
+    """Parse a file and chunk it.
+
+    Args:
+        path: The file.
+        doc_id: The id to give it (default: slug of the file stem).
+        max_chars: Chunk size limit for running text.
+
+    Returns:
+        The Document and its Chunks.
+    """
+    doc = parse_document(path, doc_id)
+    return doc, chunk_document(doc, max_chars=max_chars)
+
+
+def find_corpus_files(paths: Iterable[Path | str]) -> list[Path]:
+    """Expand files and folders to the supported files they hold.
+
+    Args:
+        paths: Files and/or folders; folders are searched recursively.
+
+    Returns:
+        Supported (.txt, .md, .pdf) files found in folders, sorted, hidden files and
+        folders skipped; files named explicitly are kept as given. No duplicates.
+    """
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            candidates = sorted(
+                f for f in p.rglob("*") if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
+            candidates = [f for f in candidates if f.suffix.lower() in SUPPORTED_SUFFIXES]
+        else:
+            candidates = [p]  # named explicitly: kept, so parse_document can report it
+        found.extend(f for f in candidates if f not in found)
+    return found

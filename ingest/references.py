@@ -1,0 +1,123 @@
+"""The numbered reference list: ``N. Authors. Title. *Journal*. 2023;41(12):2238-2247.``"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from citeqa.ingest.lines import Line, normalise_ws, split_lines
+from citeqa.ingest.models import Reference
+
+logger = logging.getLogger(__name__)
+
+HEADING_RE = re.compile(r"^\s*#*\s*(references|bibliography|literature cited|works cited|reference list)\s*:?\s*$", re.IGNORECASE)
+_ENTRY_RE = re.compile(r"^\s*\[?(\d{1,3})[.)\]]\s+(?=\S)")
+_TAIL_RE = re.compile(
+    r"(?P<year>(?:1[89]|20)\d{2})[a-z]?\s*;\s*(?P<volume>[^(:;\s]+)?\s*(?:\((?P<issue>[^)]*)\))?\s*(?::\s*(?P<pages>[^\s;]+?))?\.?\s*$"
+)
+_ET_AL_RE = re.compile(r"^(?P<authors>.*?\bet al)\.?(?:\s*[;,]\s*(?P<group>[^.]+))?\.\s+")
+_JOURNAL_RE = re.compile(r"\*(?P<journal>[^*]+)\*")
+
+
+def find_reference_heading(lines: list[Line]) -> int | None:
+    """Return the index of the last reference-list heading line, or None."""
+    hits = [i for i, line in enumerate(lines) if HEADING_RE.match(line.text)]
+    return hits[-1] if hits else None
+
+
+def parse_references(text: str, lines: list[Line] | None = None) -> list[Reference]:
+    """Parse the numbered entries under the document's "References" heading.
+
+    Args:
+        text: The document text.
+        lines: ``split_lines(text)`` if already computed.
+
+    Returns:
+        References in list order; ``start``/``end`` span the entry text after its number.
+    """
+    lines = lines if lines is not None else split_lines(text)
+    head = find_reference_heading(lines)
+    if head is None:
+        return []
+    spans: list[list[int]] = []  # [number, start, end]
+    blank_since = False
+    for line in lines[head + 1 :]:
+        if line.blank:
+            blank_since = True
+            continue
+        entry = _ENTRY_RE.match(line.text)
+        expected = spans[-1][0] + 1 if spans else None
+        if entry and (expected is None or int(entry.group(1)) == expected):
+            spans.append([int(entry.group(1)), line.start + entry.end(), line.content_end])
+        elif spans and (not blank_since or not _complete(text[spans[-1][1] : spans[-1][2]])):
+            spans[-1][2] = line.content_end  # a wrapped entry line
+        elif spans:
+            break
+        blank_since = False
+    refs = [parse_entry(n, text, s, e) for n, s, e in spans]
+    logger.debug("parsed %d references", len(refs))
+    return refs
+
+
+def entry_span(text: str, ref: Reference) -> tuple[int, int]:
+    """Return the span of the whole entry line(s) including its leading number."""
+    line_start = text.rfind("\n", 0, ref.start) + 1
+    prefix = text[line_start : ref.start]
+    return line_start + len(prefix) - len(prefix.lstrip()), ref.end
+
+
+def _complete(entry: str) -> bool:
+    return bool(_TAIL_RE.search(entry.strip()))
+
+
+def parse_entry(number: int, text: str, start: int, end: int) -> Reference:
+    """Split one entry into authors, title, journal, year, volume, issue and pages.
+
+    Args:
+        number: The entry's number.
+        text: The document text.
+        start: Start of the entry text (after ``N.``).
+        end: End of the entry text.
+
+    Returns:
+        The Reference; fields that cannot be found are None.
+    """
+    entry = normalise_ws(text[start:end])
+    ref = Reference(number=number, text=entry, start=start, end=end)
+    rest = entry
+    et_al = _ET_AL_RE.match(rest)
+    if et_al:
+        names = et_al.group("authors")[: -len("et al")]
+        ref.authors = _names(names) + ([et_al.group("group").strip()] if et_al.group("group") else [])
+        rest = rest[et_al.end() :]
+    else:
+        head, sep, tail = rest.partition(". ")
+        if sep:
+            ref.authors, rest = _names(head), tail
+    journal = _JOURNAL_RE.search(rest)
+    tail_match = _TAIL_RE.search(rest)
+    if journal:
+        ref.journal = journal.group("journal").strip().rstrip(".").strip()
+        ref.title = rest[: journal.start()].strip().rstrip(".").strip() or None
+    elif tail_match:
+        # No italics: the journal is the last sentence before the year.
+        before = rest[: tail_match.start()].strip().rstrip(".")
+        title, _, journal_name = before.rpartition(". ")
+        ref.title, ref.journal = (title or None), (journal_name.strip() or None)
+    else:
+        ref.title = rest.strip().rstrip(".") or None
+    if tail_match:
+        ref.year = int(tail_match.group("year"))
+        ref.volume = _clean(tail_match.group("volume"))
+        ref.issue = _clean(tail_match.group("issue"))
+        ref.pages = _clean(tail_match.group("pages"))
+    return ref
+
+
+def _names(s: str) -> list[str]:
+    return [n.strip().rstrip(".").strip() for n in s.split(",") if n.strip().rstrip(".").strip()]
+
+
+def _clean(s: str | None) -> str | None:
+    s = (s or "").strip().rstrip(".")
+    return s or None

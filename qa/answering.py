@@ -1,0 +1,139 @@
+"""Choose the fact that answers a question, or abstain; report disagreement between sources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from citeqa.qa.facts import Fact
+from citeqa.qa.lexicon import DRUG as _DRUGLIKE
+from citeqa.qa.question import Question
+from citeqa.qa.vocabulary import MEASURE_BY_KEY
+
+MIN_SCORE = 0.62
+CONFLICT_MARGIN = 0.12
+
+
+@dataclass
+class Scored:
+    fact: Fact
+    score: float
+    coverage: float
+    population: float
+
+
+def _coverage(q: Question, fact: Fact) -> tuple[float, float]:
+    if not q.entities:
+        # A figure about a named drug or trial is not the answer to a question naming none.
+        return 1.0, (0.25 if fact.entities else 0.6)
+    shared = q.entities & fact.entities
+    coverage = len(shared) / len(q.entities)
+    jaccard = len(shared) / len(q.entities | fact.entities) if fact.entities else 0.0
+    return coverage, 0.8 * coverage + 0.2 * jaccard
+
+
+def _population(q: Question, fact: Fact) -> float:
+    asked = q.populations - {"overall"}
+    stated = fact.populations - {"overall"}
+    if asked == stated:
+        return 1.0 if asked or "control" not in fact.populations else 0.1
+    if not asked:
+        if "overall" in q.populations:
+            return 0.05
+        return 0.1 if "control" in stated else 0.35
+    if not stated:
+        if "overall" in fact.populations:
+            return 0.05
+        # Tables state their populations; prose often leaves them to the context.
+        return 0.2 if fact.kind == "cell" else 0.3
+    if asked < stated:
+        return 0.4
+    if stated < asked:
+        return 0.5
+    return 0.0
+
+
+def score(q: Question, fact: Fact, retrieved: set[tuple[str, int]]) -> Scored | None:
+    """Score how well ``fact`` answers ``q``; None when it cannot be the answer."""
+    coverage, entity = _coverage(q, fact)
+    if q.entities and coverage < 0.5:
+        return None
+    if q.measure:
+        if fact.measure != q.measure:
+            return None
+        measure = 1.0
+    else:
+        if fact.measure == "row":
+            measure = 0.8 if coverage >= 0.99 and q.entities and not q.units else 0.0
+        else:
+            overlap = len(q.keywords & fact.clause_keywords)
+            unit_hit = 1.0 if q.units and fact.unit in q.units else 0.0
+            if not unit_hit and "count" in q.units and fact.unit is None and fact.value is not None and fact.value.is_integer():
+                unit_hit = 0.5
+            measure = min(1.0, 0.35 * overlap + 0.5 * unit_hit)
+        if measure <= 0.0:
+            return None
+    population = _population(q, fact)
+    if population == 0.0 or (q.populations - {"overall"} and population < 0.3):
+        return None
+    unit = 1.0
+    if q.units and fact.unit and fact.unit not in q.units:
+        if not q.measure or fact.unit not in MEASURE_BY_KEY[q.measure].units:
+            return None
+        unit = 0.6
+    keyword = len(q.keywords & fact.keywords) / max(1, len(q.keywords))
+    if not q.entities:
+        keyword *= 3
+    bonus = (0.05 if fact.kind == "cell" else 0.0) + (0.05 if (fact.doc_id, fact.quote_start) in retrieved else 0.0)
+    bonus += 0.03 if fact.explicit else 0.0
+    if fact.value is not None and fact.value in q.numbers:
+        bonus -= 0.3  # a figure the question itself states is context, not the answer
+    total = 0.35 * entity + 0.25 * measure + 0.25 * population + 0.1 * unit + 0.05 * keyword + bonus
+    return Scored(fact, total, coverage, population)
+
+
+def same_value(a: Fact, b: Fact) -> bool:
+    """Whether two facts state the same figure."""
+    if a.status != b.status:
+        return False
+    if a.status in {"not_reached", "not_reported"}:
+        return True
+    if a.status == "text":
+        return a.text.replace(" ", "").lower() == b.text.replace(" ", "").lower()
+    return (a.value, a.low, a.high) == (b.value, b.low, b.high)
+
+
+@dataclass
+class Decision:
+    """The outcome: the facts to cite, in order, and how to read them."""
+
+    kind: str  # answer | conflict | not_reported | not_in_corpus
+    facts: list[Scored]
+    best: Scored | None
+
+
+def decide(q: Question, candidates: list[Scored]) -> Decision:
+    """Pick the answer among scored candidates, detect disagreement, or abstain."""
+    if q.unknown and not q.entities and (q.measure or any(_DRUGLIKE.match(w.lower()) for w in q.unknown)):
+        return Decision("not_in_corpus", [], None)
+    ranked = sorted(candidates, key=lambda s: (-s.score, s.fact.kind != "cell", s.fact.quote_start))
+    if not ranked or ranked[0].score < MIN_SCORE:
+        return Decision("not_in_corpus", [], ranked[0] if ranked else None)
+    best = ranked[0]
+    exact = q.measure is not None and bool(q.entities) and best.coverage >= 0.99 and best.population >= 0.99
+    close = [s for s in ranked if s.score >= best.score - CONFLICT_MARGIN]
+    if best.fact.status == "not_reported":
+        stated = [s for s in close if s.fact.status != "not_reported" and s.coverage >= best.coverage and s.population >= best.population]
+        if not stated:
+            return Decision("not_reported", [best], best)
+        best = stated[0]
+    agreeing = [s for s in close if s is not best and same_value(s.fact, best.fact)]
+    if exact:
+        rivals: list[Scored] = []
+        for s in close:
+            if s.fact.status == "not_reported" or s.coverage < 0.99 or s.population < 0.99 or s.fact.comparator != best.fact.comparator:
+                continue
+            if not same_value(s.fact, best.fact) and all(not same_value(s.fact, r.fact) for r in rivals):
+                rivals.append(s)
+        if rivals:
+            return Decision("conflict", [best, *rivals, *agreeing[:1]], best)
+    return Decision("answer", [best, *agreeing[:2]], best)

@@ -1,0 +1,395 @@
+"""Facts: every figure a document states, with what it measures, for whom and about what.
+
+A fact is read from a table cell (entity from the column or row header, measure from
+the other header, population from the block, row label and footnotes) or from a
+number in a sentence (measure from the nearest measure words in its clause,
+population from its clause or the sentence, entity from the sentence or, for "these
+patients" and the like, the sentence before). Facts are built once when an index is
+loaded; answering a question only scores them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import Stemmer
+
+from citeqa.ingest.markers import find_citations
+from citeqa.ingest.models import Document, Paragraph, Table, TableCell, TableRow
+from citeqa.ingest.sentences import sentence_spans
+from citeqa.qa.lexicon import Lexicon, table_orientation, word_tokens
+from citeqa.qa.numbers import NumberMention, find_numbers
+from citeqa.qa.vocabulary import ANAPHORA, MEASURE_BY_KEY, MEASURES, NOT_REACHED, NOT_REPORTED, POPULATIONS, IMPLIES
+
+_stemmer = Stemmer.Stemmer("english")
+_CLAUSE = re.compile(r"[,;:()\[\]]|\band\b|\bwith\b|\bwhile\b|\bwhereas\b")
+_VERSUS = re.compile(r"\bvs\.?|\bversus\b|\bas opposed to\b|\bcompared with\b|\bcompared to\b", re.IGNORECASE)
+_NOT_REACHED_TEXT = re.compile(r"\bnot (?:yet )?reached\b", re.IGNORECASE)
+_SKIP_SECTIONS = re.compile(r"references|conflict|disclosure|correspondence|off-label|acknowledg|funding|authorship", re.IGNORECASE)
+
+
+def stems(text: str) -> set[str]:
+    """Lower-cased stems of the words of ``text``."""
+    return set(_stemmer.stemWords([w.lower() for w in re.findall(r"[A-Za-z]{3,}", text)]))
+
+
+@dataclass
+class Fact:
+    """One stated figure (or a stated absence of one) and where it is written."""
+
+    kind: str  # "cell" or "sentence"
+    doc_id: str
+    status: str  # value | text | not_reported | not_reached
+    value: float | None
+    unit: str | None
+    low: float | None
+    high: float | None
+    text: str  # the value as written
+    measure: str | None
+    populations: frozenset[str]
+    entities: frozenset[str]
+    entity_label: str
+    quote_start: int
+    quote_end: int
+    value_start: int
+    value_end: int
+    references: list[int]
+    section: str | None
+    keywords: set[str] = field(default_factory=set)
+    clause_keywords: set[str] = field(default_factory=set)
+    table: Table | None = None
+    row: TableRow | None = None
+    column: str | None = None
+    comparator: bool = False
+    explicit: bool = True  # the entity is named where the figure is, not in an earlier sentence
+
+
+def build_facts(doc: Document, lexicon: Lexicon) -> list[Fact]:
+    """Read every fact of ``doc``."""
+    facts: list[Fact] = []
+    for table in doc.tables:
+        facts.extend(_table_facts(doc, table, lexicon))
+    facts.extend(_sentence_facts(doc, lexicon))
+    return facts
+
+
+# -- tables -------------------------------------------------------------------------
+def _unit_of_label(label: str) -> str | None:
+    if re.search(r"%|percent", label, re.IGNORECASE):
+        return "%"
+    if re.search(r"\bmos?\b|months?", label, re.IGNORECASE):
+        return "months"
+    if re.search(r"sample size|\bno\.? of patients|\bn\b|patients", label, re.IGNORECASE):
+        return "count"
+    return None
+
+
+def measure_of(label: str) -> str | None:
+    """The first measure named in a label or clause."""
+    found = find_measures(label)
+    return found[0][0] if found else None
+
+
+def find_measures(text: str) -> list[tuple[str, int, int]]:
+    """Measures named in ``text`` as (key, start, end), longest patterns first, in text order."""
+    taken: list[tuple[str, int, int]] = []
+    for measure in MEASURES:
+        for match in measure.pattern.finditer(text):
+            if all(match.end() <= s or match.start() >= e for _, s, e in taken):
+                taken.append((measure.key, match.start(), match.end()))
+    return sorted(taken, key=lambda t: t[1])
+
+
+def populations_in(text: str) -> list[tuple[str, int]]:
+    """Population features mentioned in ``text`` with their positions, implied ones added."""
+    found: list[tuple[str, int]] = []
+    for pop in POPULATIONS:
+        for match in pop.pattern.finditer(text):
+            found.append((pop.key, match.start()))
+            found.extend((implied, match.start()) for implied in IMPLIES.get(pop.key, ()))
+    return sorted(found, key=lambda t: t[1])
+
+
+def _cell_status(value: str) -> str:
+    if NOT_REPORTED.match(value.strip()):
+        return "not_reported"
+    if NOT_REACHED.match(value.strip()):
+        return "not_reached"
+    return "value"
+
+
+def _table_facts(doc: Document, table: Table, lexicon: Lexicon) -> list[Fact]:
+    facts: list[Fact] = []
+    notes = {f.marker: f.text for f in table.footnotes if f.marker}
+    by_columns = table_orientation(table) == "columns"
+    column_refs: dict[int, set[int]] = {i: set(c.references) for i, c in enumerate(table.columns)}
+    column_names: dict[int, str] = {}
+    if by_columns:
+        for row in table.rows:
+            if measure_of(row.label.value) == "trial" or re.search(r"trial|study|reference", row.label.value, re.I):
+                for i, cell in enumerate(row.cells, start=1):
+                    column_refs.setdefault(i, set()).update(cell.references)
+                    column_names[i] = f"{column_names.get(i, '')} {cell.value}".strip()
+    title_pops = {p for p, _ in populations_in(table.title)}
+    for row in table.rows:
+        for i, cell in enumerate(row.cells, start=1):
+            header = table.columns[i] if i < len(table.columns) else None
+            if header is None:
+                continue
+            if by_columns:
+                entity_text, attribute = f"{header.value} {column_names.get(i, '')}", row.label.value
+            else:
+                entity_text = " ".join([row.label.value] + [c.value for c in row.cells if c is not cell])
+                attribute = header.value
+            context = " ".join(filter(None, [row.block, row.label.value] + [notes.get(m, "") for m in cell.footnotes]))
+            pops = {p for p, _ in populations_in(context)}
+            pops = pops or title_pops
+            refs = sorted(set(cell.references) or column_refs.get(i, set()) | set(row.label.references))
+            base = dict(
+                kind="cell", doc_id=doc.doc_id, measure=measure_of(attribute), entities=frozenset(lexicon.entities_in(entity_text)),
+                entity_label=entity_text if by_columns else row.label.value, quote_start=row.start, quote_end=row.end,
+                references=refs, section=table.label, keywords=stems(f"{table.title} {context} {attribute} {entity_text}"),
+                clause_keywords=stems(f"{attribute} {context}"), table=table, row=row, column=header.value,
+            )
+            facts.extend(_cell_facts(cell, attribute, pops, base))
+        if not by_columns and row.cells:
+            text = "; ".join(f"{h.value}: {c.value}" for h, c in zip(table.columns[1:], row.cells))
+            facts.append(Fact(
+                kind="cell", doc_id=doc.doc_id, status="text", value=None, unit=None, low=None, high=None, text=text,
+                measure="row", populations=frozenset(title_pops), entities=frozenset(lexicon.entities_in(row.label.value + " " + text)),
+                entity_label=row.label.value, quote_start=row.start, quote_end=row.end, value_start=row.cells[0].start,
+                value_end=row.cells[-1].end, references=sorted(set(row.label.references)), section=table.label,
+                keywords=stems(f"{table.title} {row.label.value} {text}"), clause_keywords=stems(f"{row.label.value} {text}"),
+                table=table, row=row, column=None, explicit=True,
+            ))
+    return facts
+
+
+def _cell_facts(cell: TableCell, attribute: str, pops: set[str], base: dict) -> list[Fact]:
+    status = _cell_status(cell.value)
+    unit = _unit_of_label(attribute)
+    if status != "value":
+        return [Fact(status=status, value=None, unit=unit, low=None, high=None, text=cell.value, populations=frozenset(pops),
+                     value_start=cell.start, value_end=cell.end, **base)]
+    mentions = find_numbers(cell.value)
+    if not mentions or re.search(r"[A-Za-z]{3,}", re.sub(r"\(?n\s?=\s?\d+\)?", "", cell.value)):
+        return [Fact(status="text", value=None, unit=None, low=None, high=None, text=cell.value, populations=frozenset(pops),
+                     value_start=cell.start, value_end=cell.end, **base)]
+    facts = []
+    offset = cell.text.find(cell.value) if cell.value in cell.text else 0
+    for k, m in enumerate(mentions):
+        extra = dict(base)
+        if m.explicit_n:
+            extra["measure"] = "n"
+        elif k > 0:
+            continue
+        facts.append(Fact(status="value", value=m.value if not m.is_range else None, low=m.low, high=m.high,
+                          unit="count" if m.explicit_n else (unit or m.unit), text=cell.value[m.start : m.end],
+                          populations=frozenset(pops), value_start=cell.start + offset + m.start,
+                          value_end=cell.start + offset + m.end, **extra))
+    return facts
+
+
+# -- sentences ----------------------------------------------------------------------
+@dataclass
+class _Sentence:
+    start: int
+    end: int
+    text: str
+    lead: str = ""  # text of a sentence split by a page break or a table, that this one continues
+
+
+def _text_paragraphs(doc: Document) -> list[Paragraph]:
+    return [p for p in doc.paragraphs if p.kind in {"paragraph", "list_item"} and not _SKIP_SECTIONS.search(p.section or "")]
+
+
+def _sentences(doc: Document) -> list[list[_Sentence]]:
+    """Sentences grouped by paragraph; a paragraph continued after a page break or table joins the one it continues."""
+    paragraphs: list[list[_Sentence]] = []
+    for para in _text_paragraphs(doc):
+        sents = [_Sentence(s, e, doc.text[s:e]) for s, e in sentence_spans(doc.text, para.start, para.end)]
+        if not sents:
+            continue
+        prev = paragraphs[-1] if paragraphs else None
+        if prev and sents[0].text[:1].islower() and not re.search(r"[.?!:][\"')\]]*\W*$", prev[-1].text):
+            sents[0].lead = prev[-1].text
+            prev.extend(sents)
+        else:
+            paragraphs.append(sents)
+    return paragraphs
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    bounds = [0] + [m.start() for m in _CLAUSE.finditer(text)] + [len(text)]
+    return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
+
+
+def _clause_of(clauses: list[tuple[int, int]], pos: int) -> tuple[int, int]:
+    for a, b in clauses:
+        if a <= pos < b:
+            return a, b
+    return clauses[-1]
+
+
+def _assign_measures(text: str, mentions: list[NumberMention]) -> list[str | None]:
+    measures = find_measures(text)
+    clauses = _clauses(text)
+    out: list[str | None] = [None] * len(mentions)
+    resp = re.search(r"\brespectively\b", text, re.IGNORECASE)
+    if resp:
+        listed = [i for i, m in enumerate(mentions) if m.start < resp.start()]
+        before = [m for m in measures if mentions and listed and m[2] <= mentions[listed[0]].start]
+        if len(listed) >= 2 and len(before) >= len(listed):
+            for i, (key, _, _) in zip(listed, before[-len(listed) :]):
+                out[i] = key
+    for i, m in enumerate(mentions):
+        if out[i]:
+            continue
+        a, b = _clause_of(clauses, m.start)
+        inside = [x for x in measures if a <= x[1] < b]
+        prior = [x for x in inside if x[1] < m.start]
+        after = [x for x in inside if x[1] >= m.end]
+        if prior:
+            out[i] = prior[-1][0]
+        elif after:
+            out[i] = after[0][0]
+        else:
+            earlier = [x for x in measures if x[2] <= m.start]
+            if earlier and not any(earlier[-1][2] <= o.start < m.start and out[j] != earlier[-1][0] and o.unit != m.unit
+                                   for j, o in enumerate(mentions[:i])):
+                out[i] = earlier[-1][0]
+        key = out[i]
+        if key and m.unit and m.unit not in MEASURE_BY_KEY[key].units:
+            out[i] = None
+        if key and m.explicit_n:
+            out[i] = "n"
+    for i, m in enumerate(mentions):
+        if m.unit == "count" and out[i] in (None, "n"):
+            out[i] = "n"
+        elif out[i] == "n":
+            out[i] = None
+    return out
+
+
+def _populations(text: str, mentions: list[NumberMention], inherited: set[str]) -> list[tuple[set[str], bool]]:
+    """Population of each mention and whether it is the comparator of a "vs" pair."""
+    pops = populations_in(text)
+    clauses = _clauses(text)
+    out: list[tuple[set[str], bool]] = []
+    for i, m in enumerate(mentions):
+        a, b = _clause_of(clauses, m.start)
+        own = {p for p, pos in pops if a <= pos < b}
+        if not own:
+            own = {p for p, pos in pops if pos < m.start}
+        if not own:
+            nxt = next((o.start for o in mentions[i + 1 :] if not re.fullmatch(r"\s*\(", text[m.end : o.start])), len(text))
+            limit = _clause_of(clauses, nxt)[0] if nxt < len(text) else len(text)
+            own = {p for p, pos in pops if m.end <= pos < max(limit, m.end)}
+        if not own:
+            own = set(inherited)
+        out.append((own, False))
+    # "A vs B": B belongs to the population named after it, or to the comparator.
+    for i in range(len(mentions) - 1):
+        a, b = mentions[i], mentions[i + 1]
+        if not _VERSUS.search(text[a.end : b.start]) or len(text[a.end : b.start]) > 40:
+            continue
+        distinct = []
+        for p, pos in pops:
+            if p not in IMPLIES.get(p, set()) and (not distinct or distinct[-1][0] != p):
+                distinct.append((p, pos))
+        primary = [p for p, _ in distinct if p not in {"post_cart"} or len(distinct) == 1]
+        after_b = {p for p, pos in pops if pos >= b.end}
+        if len(primary) >= 2:
+            out[i] = ({primary[0]} | IMPLIES.get(primary[0], set()), False)
+            out[i + 1] = ({primary[1]} | IMPLIES.get(primary[1], set()), True)
+        elif after_b:
+            out[i] = (out[i][0] - after_b or set(inherited), False)
+            out[i + 1] = (after_b, True)
+        else:
+            out[i + 1] = ({"control"}, True)
+    return out
+
+
+def _sentence_facts(doc: Document, lexicon: Lexicon) -> list[Fact]:
+    facts: list[Fact] = []
+    for paragraph in _sentences(doc):
+        first = len(facts)
+        _paragraph_facts(doc, lexicon, paragraph, facts)
+        # A citation closing a paragraph covers the uncited sentences before it.
+        cited = [(s.start, sorted({n for c in find_citations(doc.text, s.start, s.end) for n in c.numbers})) for s in paragraph]
+        for fact in facts[first:]:
+            if not fact.references:
+                fact.references = next((refs for start, refs in cited if start > fact.quote_start and refs), [])
+    return facts
+
+
+def _paragraph_facts(doc: Document, lexicon: Lexicon, paragraph: list[_Sentence], facts: list[Fact]) -> None:
+    if True:
+        topic = populations_in(paragraph[0].lead + " " + paragraph[0].text) if paragraph else []
+        topic_pops = {p for p, _ in topic}
+        subject: set[str] = set()
+        subject_refs: list[int] = []
+        subject_pops: set[str] = set()
+        previous_own: set[str] = set()
+        for sent in paragraph:
+            lead = sent.lead + " " if sent.lead else ""
+            analysed = lead + sent.text
+            shift = len(lead)
+            entities = lexicon.entities_in(analysed)
+            refs = sorted({n for c in find_citations(doc.text, sent.start, sent.end) for n in c.numbers})
+            own = entities
+            if entities:
+                subject, subject_refs = entities, refs or subject_refs
+                # The sentence before often names the rest of a regimen ("... with R-bendamustine").
+                entities = entities | previous_own
+            else:
+                entities = subject
+                refs = refs or subject_refs
+            previous_own = own
+            sentence_pops = [p for p, _ in populations_in(analysed)]
+            inherited = subject_pops if ANAPHORA.search(analysed) or not own else set()
+            first_pop = populations_in(analysed)
+            if first_pop:
+                subject_pops = {first_pop[0][0]} | IMPLIES.get(first_pop[0][0], set())
+            mentions = [m for m in find_numbers(analysed) if m.start >= shift]
+            measures = _assign_measures(analysed, mentions)
+            populations = _populations(analysed, mentions, inherited)
+            keywords = stems(analysed)
+            label = next((lexicon.display.get(e, e) for e in sorted(own or subject)), "")
+            clauses = _clauses(analysed)
+            for m, measure, (pops, comparator) in zip(mentions, measures, populations):
+                a, b = _clause_of(clauses, m.start)
+                if not comparator and not ({"control", "without_cart", "overall"} & pops):
+                    pops = pops | topic_pops
+                facts.append(Fact(
+                    kind="sentence", doc_id=doc.doc_id, status="value", value=None if m.is_range else m.value,
+                    unit=m.unit, low=m.low, high=m.high, text=analysed[m.start : m.end], measure=measure,
+                    populations=frozenset(pops), entities=frozenset(entities), entity_label=label,
+                    quote_start=sent.start, quote_end=sent.end, value_start=sent.start + m.start - shift,
+                    value_end=sent.start + m.end - shift, references=refs, section=_section(doc, sent.start),
+                    keywords=keywords, clause_keywords=stems(analysed[max(0, a - 30) : b + 30]), comparator=comparator,
+                    explicit=bool(own),
+                ))
+            for match in _NOT_REACHED_TEXT.finditer(analysed):
+                if match.start() < shift:
+                    continue
+                a, _ = _clause_of(clauses, match.start())
+                named = [x for x in find_measures(analysed[a : match.start()])]
+                if not named:
+                    continue
+                facts.append(Fact(
+                    kind="sentence", doc_id=doc.doc_id, status="not_reached", value=None, unit=None, low=None, high=None,
+                    text=match.group(), measure=named[-1][0], populations=frozenset(sentence_pops and subject_pops or inherited),
+                    entities=frozenset(entities), entity_label=label, quote_start=sent.start, quote_end=sent.end,
+                    value_start=sent.start + match.start() - shift, value_end=sent.start + match.end() - shift,
+                    references=refs, section=_section(doc, sent.start), keywords=keywords,
+                    clause_keywords=stems(analysed[a : match.end()]),
+                ))
+
+
+def _section(doc: Document, pos: int) -> str | None:
+    for section in doc.sections:
+        if section.start <= pos < section.end:
+            return section.title
+    return None

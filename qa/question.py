@@ -1,0 +1,70 @@
+"""Question analysis: what entity, which measure, for which population, what kind of value."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from citeqa.qa.facts import find_measures, populations_in, stems
+from citeqa.qa.lexicon import Lexicon, word_tokens
+from citeqa.qa.vocabulary import REFERENCE_FIELDS, question_units
+
+_REFERENCE_CUE = re.compile(
+    r"\bpublish\w*|\bpublication\b|\bpaper\b|\barticle\b|\bjournal\b|\bauthor\w*|\bwrote\b|\bcite[sd]?\b|\bcitation\b|\breferences?\b|\bled by\b|\bprimary (?:study|source|report)\b|\bsource\b|\bwho (?:reported|ran|conducted|led)\b",
+    re.IGNORECASE,
+)
+_STRONG_REFERENCE_CUE = re.compile(
+    r"\bauthor\w*|\bwho (?:wrote|published|reported|led)\b|\bjournal\b|\bpublished (?:in|where|when)\b|\bwhere\b.{0,60}\bpublished\b|\bwhen was\b.{0,60}\bpublished\b|\bwhat year\b.{0,60}\bpublished\b",
+    re.IGNORECASE,
+)
+_QUESTION_STOP = stems(
+    "what which who whom how many much did does do was were is are the a an of in on for to with after prior post "
+    "patients patient rate rates reported report reach reached achieve achieved give gave study trial cohort "
+    "their they there this that these those value number percent percentage by at from among had has have show "
+    "car cart cell therapy t when where"
+)
+
+
+@dataclass
+class Question:
+    """A question as understood: the parts the answer must match."""
+
+    text: str
+    entities: set[str]
+    unknown: list[str]
+    measure: str | None
+    populations: set[str]
+    units: tuple[str, ...]
+    reference_field: str | None
+    keywords: set[str] = field(default_factory=set)
+    numbers: set[float] = field(default_factory=set)
+
+
+def analyse(text: str, lexicon: Lexicon) -> Question:
+    """Read the entity, measure, population and expected unit of ``text``."""
+    entities, unknown = lexicon.resolve_question(text)
+    measures = find_measures(text)
+    measure = None
+    if measures:
+        keys = [m[0] for m in measures]
+        non_n = [k for k in keys if k != "n"]
+        if keys[0] == "n" and re.match(r"\s*how many\b", text, re.IGNORECASE):
+            measure = "n"
+        else:
+            pool = [m for m in measures if m[0] != "n"] or measures
+            # A trial named in passing ("in the pivotal trial") is context when a figure is asked for.
+            pool = [m for m in pool if m[0] not in {"trial", "identifier"}] or pool
+            # The most specific wording wins ("duration of response" over "responses").
+            measure = max(pool, key=lambda m: m[2] - m[1])[0]
+    pops = {p for p, _ in populations_in(text)}
+    reference_field = None
+    if _STRONG_REFERENCE_CUE.search(text) or (_REFERENCE_CUE.search(text) and measure in (None, "trial")):
+        for name, pattern in REFERENCE_FIELDS:
+            if pattern.search(text):
+                reference_field = name
+                break
+        reference_field = reference_field or "reference"
+    entity_words = {w.lower() for w in word_tokens(text) if lexicon.concepts(w)}
+    keywords = stems(" ".join(w for w in word_tokens(text) if w.lower() not in entity_words)) - _QUESTION_STOP
+    numbers = {float(n) for n in re.findall(r"(?<![\w.-])\d+(?:\.\d+)?(?![\w.])", text)}
+    return Question(text, entities, unknown, measure, pops, question_units(text), reference_field, keywords, numbers)

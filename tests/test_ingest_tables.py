@@ -1,0 +1,120 @@
+"""Tables of the review: columns, blocks, cells, citation and footnote markers."""
+
+from __future__ import annotations
+
+import pytest
+
+from citeqa.ingest.pipeline import parse_document
+from citeqa.ingest.tables import find_tables
+
+
+@pytest.fixture(scope="module")
+def doc(review_path):
+    return parse_document(review_path)
+
+
+def _table(doc, label):
+    return next(t for t in doc.tables if t.label == label)
+
+
+def _row(table, label, block=None):
+    return next(r for r in table.rows if r.label.value == label and (block is None or r.block == block))
+
+
+def _cell(table, row, column):
+    names = [c.value for c in table.columns[1:]]
+    return row.cells[names.index(column)]
+
+
+def test_three_tables_with_titles(doc):
+    assert [t.label for t in doc.tables] == ["Table 1", "Table 2", "Table 3"]
+    assert _table(doc, "Table 2").title == "Emerging bispecific antibodies"
+    for t in doc.tables:
+        assert doc.text[t.caption_start : t.caption_end].startswith(t.label)
+
+
+def test_table2_blocks_and_post_car_t_cr_row(doc):
+    t2 = _table(doc, "Table 2")
+    assert t2.blocks == ["Overall cohort", "Post-CAR T-cell cohort"]
+    row = _row(t2, "CR, %", "Post-CAR T-cell cohort")
+    assert [c.value for c in row.cells] == ["34", "35", "26", "24"]
+    overall = _row(t2, "CR, %", "Overall cohort")
+    assert [c.value for c in overall.cells] == ["39", "39", "19.4", "24"]
+    assert len(t2.rows) == 10
+
+
+def test_header_cells_carry_references(doc):
+    t2 = _table(doc, "Table 2")
+    assert [c.value for c in t2.columns] == ["Characteristic", "Epcoritamab", "Glofitamab", "Mosunetuzumab", "Odronebamab"]
+    assert [c.references for c in t2.columns[1:]] == [[21], [20], [23], [22]]
+
+
+def test_table1_cells(doc):
+    t1 = _table(doc, "Table 1")
+    post = _row(t1, "ORR post-CART, %")
+    cell = _cell(t1, post, "Tafasitamab + lenalidomide")
+    assert cell.value == "36 (n = 42)"
+    assert cell.references == [15]
+    assert cell.text == "36 (n = 42) ¹⁵"
+    assert doc.text[cell.start : cell.end] == cell.text
+    assert _cell(t1, post, "Selinexor").value == "—"
+    trial = _row(t1, "Trial name")
+    assert [c.value for c in trial.cells] == ["L-MIND", "LOTIS-2", "R-Benda-Pola", "SADAL"]
+    assert [c.references for c in trial.cells] == [[13], [16], [17], [19]]
+    assert t1.blocks == []
+
+
+def test_not_reported_cells(doc):
+    t2 = _table(doc, "Table 2")
+    dor = _row(t2, "DOR (mos)", "Post-CAR T-cell cohort")
+    assert [c.value for c in dor.cells] == ["9.7", "Not reported", "Not reported", "Not reached"]
+
+
+def test_footnotes(doc):
+    t2 = _table(doc, "Table 2")
+    sample = _row(t2, "Sample size", "Overall cohort")
+    odro = _cell(t2, sample, "Odronebamab")
+    assert (odro.text, odro.value, odro.footnotes) == ("49*", "49", ["*"])
+    assert _cell(t2, sample, "Epcoritamab").footnotes == []
+    (note,) = t2.footnotes
+    assert note.marker == "*"
+    assert note.text.startswith("*Responses reported are for patients with DLBCL without prior CAR T-cell therapy")
+    t1 = _table(doc, "Table 1")
+    (abbrev,) = t1.footnotes
+    assert abbrev.marker is None and abbrev.text.startswith("Benda, bendamustine; DOR, duration of response")
+
+
+def test_table3_rows_are_trials(doc):
+    t3 = _table(doc, "Table 3")
+    assert [c.value for c in t3.columns] == ["Trial", "Therapy", "Clinical trial info"]
+    antler = _row(t3, "ANTLER CB-010")
+    assert [c.value for c in antler.cells] == ["CRISPR edited CD19 allo CAR", "NCT 04637763"]
+    assert len(t3.rows) == 10 and t3.footnotes == []
+
+
+def test_every_cell_offset_is_verbatim(doc):
+    for t in doc.tables:
+        for row in t.rows:
+            for cell in [row.label, *row.cells]:
+                assert doc.text[cell.start : cell.end] == cell.text
+            assert row.start <= row.label.start and row.cells[-1].end <= row.end
+            assert len(row.cells) <= len(t.columns) - 1
+
+
+def test_space_separated_table_with_gap_and_block():
+    text = (
+        "Table 4. Outcomes by arm\n\n"
+        "Measure       Arm A ¹      Arm B ²     Arm C\n"
+        "Relapsed\n"
+        "ORR, %        40                       22\n"
+        "CR, %         20           10          9†\n\n"
+        "†Investigator assessed.\n\nThe text goes on.\n"
+    )
+    (t,) = find_tables(text)
+    assert t.blocks == ["Relapsed"]
+    orr, cr = t.rows
+    assert [c.value for c in orr.cells] == ["40", "", "22"]
+    assert [c.value for c in cr.cells] == ["20", "10", "9"] and cr.cells[2].footnotes == ["†"]
+    assert t.columns[1].references == [1]
+    assert [f.marker for f in t.footnotes] == ["†"]
+    assert "goes on" not in text[t.start : t.end]
