@@ -7,8 +7,9 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test install index bench bench-retrieval eval clean
+.PHONY: run test test-fast install index browser bench bench-retrieval eval clean
 
+# torch is installed first and pinned: an unpinned torch pulls a multi-GB CUDA build.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -18,19 +19,29 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Build (or incrementally update) the index from corpus/, with a progress bar.
 index: $(STAMP)
 	$(BIN)/citeqa ingest
 
-run: $(STAMP)
+# The main job: the web page and HTTP API on http://127.0.0.1:8000
+run: index
 	$(BIN)/citeqa serve
 
-test: $(STAMP)
+# Debian's Chromium for the browser test (never a downloaded browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; } \
+		|| echo "warning: could not install chromium; the browser test will be skipped" >&2
+
+test: $(STAMP) browser
 	$(BIN)/pytest -q
 
-eval: $(STAMP)
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not slow"
+
+eval: index
 	$(BIN)/citeqa eval
 
-bench: $(STAMP)
+bench: index
 	$(BIN)/python -m citeqa.eval.bench_http
 
 bench-retrieval: $(STAMP)

@@ -77,6 +77,19 @@ def create_app(
             detail = "malformed JSON body"
         return JSONResponse(status_code=400 if bad_json else 422, content={"detail": _jsonable(detail)})
 
+    @app.middleware("http")
+    async def _early_size_limit(request: Request, call_next: Any) -> Any:
+        """Refuse an oversized upload from its Content-Length before the body is read."""
+        if request.method == "POST" and request.url.path.rstrip("/") == "/v1/documents":
+            length = request.headers.get("content-length", "")
+            slack = 64 * 1024  # multipart boundaries and part headers
+            if length.isdigit() and int(length) > settings.max_upload_bytes + slack:
+                return JSONResponse(
+                    status_code=413,
+                    content={"detail": f"upload of {length} bytes is over the {settings.max_upload_bytes}-byte limit"},
+                )
+        return await call_next(request)
+
     app.include_router(health.router)
     app.include_router(qa.router)
     app.include_router(passages.router)

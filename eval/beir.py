@@ -335,3 +335,31 @@ def run_benchmark(
         result[mode] = {**evaluate(bench.qrels, run), "qps": qps}
         logger.info("%s %s: %s", split, mode, result[mode])
     return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m citeqa.eval.beir --beir DIR [--split train] [--cache DIR] [--model NAME]``: print JSON scores."""
+    import argparse
+    import os
+    import sys
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    parser = argparse.ArgumentParser(prog="python -m citeqa.eval.beir", description=__doc__.split("\n")[0])
+    parser.add_argument("--beir", type=Path, required=True, help="BEIR folder (corpus.jsonl, queries.jsonl, qrels/)")
+    parser.add_argument("--split", default="train")
+    parser.add_argument("--cache", type=Path, default=Path("var/cache/beir"), help="embedding cache folder")
+    parser.add_argument("--model", default="", help="embedding model (default: bundled all-MiniLM-L6-v2)")
+    parser.add_argument("--modes", default=",".join(MODES), help="comma-separated: bm25,dense,hybrid")
+    args = parser.parse_args(argv)
+    from citeqa.index.embedder import Embedder
+    from citeqa.settings import default_model
+
+    embedder = Embedder(args.model or default_model())
+    result = run_benchmark(args.beir, args.split, embedder, args.cache, modes=args.modes.split(","), progress=True)
+    sys.stdout.write(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

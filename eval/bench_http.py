@@ -84,7 +84,8 @@ def run(url: str, asks: int, searches: int, warmup: int = 5, timeout: float = 60
     """Send ``asks`` asks and ``searches`` searches to the service at ``url`` (sequentially).
 
     Returns:
-        ``{"url", "ask": {...}, "search": {...}}`` with the figures of :func:`summarise`.
+        ``{"url", "healthz": {...}, "ask": {...}, "search": {...}}`` with the figures of
+        :func:`summarise`; ``healthz`` is the HTTP round-trip floor.
     """
     import httpx
 
@@ -94,6 +95,7 @@ def run(url: str, asks: int, searches: int, warmup: int = 5, timeout: float = 60
             http.post("/v1/ask", json={"question": QUESTIONS[i % len(QUESTIONS)]})
             http.get("/v1/search", params={"q": SEARCHES[i % len(SEARCHES)]})
         for name, count, send in (
+            ("healthz", min(asks, 100), lambda i: http.get("/healthz")),
             ("ask", asks, lambda i: http.post("/v1/ask", json={"question": QUESTIONS[i % len(QUESTIONS)]})),
             (
                 "search",
@@ -150,6 +152,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     asks = max(0, min(args.asks, 5000))
     searches = max(0, min(args.searches, 5000))
     logging.basicConfig(level=logging.WARNING)
+    import os
+
+    for name, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"), ("HF_HUB_DISABLE_PROGRESS_BARS", "1"),
+                        ("TRANSFORMERS_VERBOSITY", "error"), ("TOKENIZERS_PARALLELISM", "false")):
+        os.environ.setdefault(name, value)
     if args.url:
         results = run(args.url.rstrip("/"), asks, searches)
     else:
@@ -159,11 +166,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(results))
         return 0
     print(f"HTTP latency against {results['url']} (sequential requests, ms)")
-    print(f"{'endpoint':<12} {'n':>5} {'err':>4} {'p50':>8} {'p95':>8} {'mean':>8} {'max':>8}")
-    for name, path in (("ask", "POST /v1/ask"), ("search", "GET /v1/search")):
+    print(f"{'endpoint':<14} {'n':>5} {'err':>4} {'p50':>8} {'p95':>8} {'mean':>8} {'max':>8}")
+    for name, path in (("ask", "POST /v1/ask"), ("search", "GET /v1/search"), ("healthz", "GET /healthz")):
         r = results[name]
         print(
-            f"{path:<12} {r['requests']:>5} {r['errors']:>4} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} "
+            f"{path:<14} {r['requests']:>5} {r['errors']:>4} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} "
             f"{r['mean_ms']:>8.1f} {r['max_ms']:>8.1f}"
         )
     target = results["ask"]["p50_ms"]

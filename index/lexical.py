@@ -59,11 +59,21 @@ class Tokenizer:
         if self._stemmer is None:
             return words
         cache = self._cache
-        missing = [w for w in set(words) if w not in cache]
+        local: dict[str, str] = {}
+        missing = []
+        for word in set(words):
+            stem = cache.get(word)
+            if stem is None:
+                missing.append(word)
+            else:
+                local[word] = stem
         if missing:
-            for word, stem in zip(missing, self._stemmer.stemWords(missing), strict=True):
-                cache[word] = stem
-        return [cache[w] for w in words]
+            stems = dict(zip(missing, self._stemmer.stemWords(missing), strict=True))
+            local.update(stems)
+            if len(cache) > 200_000:  # bound memory in a long-running service
+                cache.clear()
+            cache.update(stems)
+        return [local[w] for w in words]
 
     def __call__(self, text: str) -> list[str]:
         """Return the index terms of ``text``."""

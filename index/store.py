@@ -466,6 +466,17 @@ def _ingest_error_types() -> tuple[type[BaseException], ...]:
     return (IngestError, OSError, ValueError)
 
 
+def _check_replaceable(index_dir: Path) -> None:
+    """Refuse to replace something that is not a citeqa index (it would be deleted)."""
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexBuildError(f"index path {index_dir} is a file, not a folder")
+    if index_dir.is_dir() and not (index_dir / MANIFEST).exists() and any(index_dir.iterdir()):
+        raise IndexBuildError(
+            f"refusing to replace {index_dir}: it is a non-empty folder without {MANIFEST}, so not a citeqa "
+            "index — choose an empty or new index folder"
+        )
+
+
 def _swap_in(tmp_dir: Path, index_dir: Path) -> None:
     backup = index_dir.parent / f".{index_dir.name}.old-{uuid.uuid4().hex[:8]}"
     had_old = index_dir.exists()
@@ -511,6 +522,7 @@ def build_index(
     started = time.perf_counter()
     index_dir = Path(index_dir)
     report = BuildReport(index_dir=index_dir)
+    _check_replaceable(index_dir)
     files = _corpus_files(paths)
     if not files:
         raise IndexBuildError(f"no corpus files (.txt, .md, .pdf) found in {[str(p) for p in paths]}")

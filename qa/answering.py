@@ -43,8 +43,9 @@ def _population(q: Question, fact: Fact) -> float:
     if not stated:
         if "overall" in fact.populations:
             return 0.05
-        # Tables state their populations; prose often leaves them to the context.
-        return 0.2 if fact.kind == "cell" else 0.3
+        # Tables state their populations; prose about the field as a whole often leaves
+        # them to the context, but a trial's figure for the wrong population is no answer.
+        return 0.3 if fact.kind == "sentence" and not q.entities else 0.2
     if asked < stated:
         return 0.4
     if stated < asked:
@@ -62,8 +63,15 @@ def score(q: Question, fact: Fact, retrieved: set[tuple[str, int]]) -> Scored | 
             return None
         measure = 1.0
     else:
-        if fact.measure == "row":
+        if fact.measure == "sentence":
+            overlap = len(q.keywords & fact.keywords)
+            if not q.asks_text or overlap < max(2, len(q.keywords) / 2) or (q.entities and coverage < 0.99):
+                return None
+            measure = min(0.8, 0.3 * overlap)
+        elif fact.measure == "row":
             measure = 0.8 if coverage >= 0.99 and q.entities and not q.units else 0.0
+        elif not q.asks_quantity:
+            return None
         else:
             overlap = len(q.keywords & fact.clause_keywords)
             unit_hit = 1.0 if q.units and fact.unit in q.units else 0.0
@@ -97,7 +105,7 @@ def same_value(a: Fact, b: Fact) -> bool:
         return False
     if a.status in {"not_reached", "not_reported"}:
         return True
-    if a.status == "text":
+    if a.status in {"text", "sentence"}:
         return a.text.replace(" ", "").lower() == b.text.replace(" ", "").lower()
     return (a.value, a.low, a.high) == (b.value, b.low, b.high)
 

@@ -83,7 +83,7 @@ def value_text(fact: Fact) -> str:
     """The figure as a reader expects it ("34%", "9.7 months", "20%–40%", "not reached")."""
     if fact.status == "not_reached":
         return "not reached"
-    if fact.status in {"text", "not_reported"}:
+    if fact.status in {"text", "not_reported", "sentence"}:
         return fact.text
     unit = _UNIT_WORDS.get(fact.unit or "", "")
     if fact.low is not None and fact.high is not None:
@@ -103,9 +103,13 @@ def _subject(fact: Fact, q: Question, quote: str, lexicon: Lexicon | None) -> st
     """The entity's name as the source writes it, or the section when the question names none."""
     if not q.entities:
         return fact.section or "The review"
-    words = [w for w in word_tokens(quote) if lexicon.concepts(w) & q.entities] if lexicon else []
+    words: dict[frozenset[str], str] = {}
+    for word in word_tokens(quote) if lexicon else []:
+        shared = frozenset(lexicon.concepts(word) & q.entities)
+        if shared and not any(shared <= seen for seen in words):
+            words[shared] = word
     if words:
-        return " ".join(dict.fromkeys(words))
+        return " ".join(words.values())
     names = [lexicon.display.get(e, e) for e in sorted(q.entities & fact.entities)] if lexicon else [fact.entity_label]
     names = [n for n in names if n and not re.search(r"\d", n)]
     return names[0] if names else "The review"
@@ -146,7 +150,10 @@ def compose(q: Question, decision: Decision, documents: dict[str, Document], loc
         values = [v for v in (value_of(f) for f in facts) if v is not None]
         return Answer(q.text, _grounded(text, citations), value_of(best), False, None, True,
                       round(confidence * 0.7, 3), citations, values=values)
-    text = f"{describe(best, q, citations[0].quote, lexicon)}: {value_text(best)} ({_where(best)})."
+    if best.status == "sentence":
+        text = f"{_where(best)} states: “{best.text}”"
+    else:
+        text = f"{describe(best, q, citations[0].quote, lexicon)}: {value_text(best)} ({_where(best)})."
     return Answer(q.text, _grounded(text, citations), value_of(best), False, None, False, confidence, citations)
 
 
@@ -161,6 +168,8 @@ def _not_in_corpus(q: Question, decision: Decision) -> Answer:
         reason = f"not in the corpus: {', '.join(q.unknown)} is not mentioned in any indexed document"
     elif q.measure:
         reason = f"not in the corpus: no passage reports the {MEASURE_BY_KEY[q.measure].label} asked for"
+    elif q.asks_text:
+        reason = "not in the corpus: no passage answers this question"
     else:
         reason = "not in the corpus: no passage states a figure that answers this question"
     return Answer(q.text, f"Not in the corpus — {reason.split(': ', 1)[1]}.", None, True, reason, False,

@@ -27,7 +27,13 @@ class Engine:
     swap in a new Engine.
     """
 
-    def __init__(self, index: Index, embedder) -> None:
+    def __init__(self, index: Index, embedder, *, threads: int | None = 1) -> None:
+        if threads:
+            # One short query is fastest on one thread; more threads spin and wait for
+            # each other when requests or other processes share the cores.
+            import torch
+
+            torch.set_num_threads(threads)
         self.index = index
         self.embedder = embedder
         self.retriever = Retriever(index, embedder)
@@ -68,19 +74,20 @@ class Engine:
         if q.reference_field:
             answer = self._reference(q)
         else:
-            scored = [s for s in (score(q, f, self._retrieved_starts(passages)) for f in self.facts) if s]
+            retrieved = self._retrieved_starts(passages)
+            scored = [s for s in (score(q, f, retrieved) for f in self.facts) if s]
             answer = compose(q, decide(q, scored), self.index.documents, self.locator, self.lexicon)
         answer.passages = [_retrieved(p) for p in passages]
         return answer
 
     def _retrieved_starts(self, passages: list[Passage]) -> set[tuple[str, int]]:
-        starts: set[tuple[str, int]] = set()
-        for fact in self.facts:
-            for p in passages:
-                c = p.chunk
-                if c.doc_id == fact.doc_id and c.start <= fact.quote_start < c.end:
-                    starts.add((fact.doc_id, fact.quote_start))
-        return starts
+        """Sentence starts of the facts that lie inside the retrieved passages."""
+        spans = [(p.chunk.doc_id, s, e) for p in passages for s, e in (p.chunk.spans or [[p.chunk.start, p.chunk.end]])]
+        return {
+            (fact.doc_id, fact.quote_start)
+            for fact in self.facts
+            if any(doc == fact.doc_id and s <= fact.quote_start < e for doc, s, e in spans)
+        }
 
     def _reference(self, q: Question) -> Answer:
         """Find the cited study behind the question's entity: by the passages that cite it

@@ -148,7 +148,7 @@ def _table_facts(doc: Document, table: Table, lexicon: Lexicon) -> list[Fact]:
             refs = sorted(set(cell.references) or column_refs.get(i, set()) | set(row.label.references))
             base = dict(
                 kind="cell", doc_id=doc.doc_id, measure=measure_of(attribute), entities=frozenset(lexicon.entities_in(entity_text)),
-                entity_label=entity_text if by_columns else row.label.value, quote_start=row.start, quote_end=row.end,
+                entity_label=header.value if by_columns else row.label.value, quote_start=row.start, quote_end=row.end,
                 references=refs, section=table.label, keywords=stems(f"{table.title} {context} {attribute} {entity_text}"),
                 clause_keywords=stems(f"{attribute} {context}"), table=table, row=row, column=header.value,
             )
@@ -371,6 +371,12 @@ def _paragraph_facts(doc: Document, lexicon: Lexicon, paragraph: list[_Sentence]
                     keywords=keywords, clause_keywords=stems(analysed[max(0, a - 30) : b + 30]), comparator=comparator,
                     explicit=bool(own),
                 ))
+            facts.append(Fact(
+                kind="sentence", doc_id=doc.doc_id, status="sentence", value=None, unit=None, low=None, high=None,
+                text=sent.text, measure="sentence", populations=frozenset(sentence_pops or inherited), entities=frozenset(entities),
+                entity_label=label, quote_start=sent.start, quote_end=sent.end, value_start=sent.start, value_end=sent.end,
+                references=refs, section=_section(doc, sent.start), keywords=keywords, clause_keywords=keywords, explicit=bool(own),
+            ))
             for match in _NOT_REACHED_TEXT.finditer(analysed):
                 if match.start() < shift:
                     continue

@@ -137,7 +137,7 @@ class Lexicon:
         forms = _forms(word)
         found: set[str] = set()
         if forms[0] in self.vocab or forms[0] in self.aliases:
-            found |= self.canonical(forms[0])
+            return self.canonical(forms[0])
         for part in forms[1:]:
             if part in self.vocab or part in self.aliases:
                 found |= self.canonical(part)
@@ -171,7 +171,9 @@ class Lexicon:
                 if not form.isalpha() or len(form) < 4 or form in _STOP or form in _GENERIC:
                     continue
                 candidates = vocab_alpha + list(self.aliases)
-                best = process.extractOne(form, candidates, scorer=fuzz.ratio, score_cutoff=85) if len(form) >= 6 else None
+                best = process.extractOne(form, candidates, scorer=fuzz.ratio, score_cutoff=80) if len(form) >= 6 else None
+                if best and best[1] < 85 and best[0][:3] != form[:3]:
+                    best = None
                 if best:
                     found |= self.canonical(best[0])
                     matched = True

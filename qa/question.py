@@ -17,6 +17,9 @@ _STRONG_REFERENCE_CUE = re.compile(
     r"\bauthor\w*|\bwho (?:wrote|published|reported|led)\b|\bjournal\b|\bpublished (?:in|where|when)\b|\bwhere\b.{0,60}\bpublished\b|\bwhen was\b.{0,60}\bpublished\b|\bwhat year\b.{0,60}\bpublished\b",
     re.IGNORECASE,
 )
+_TEXT_QUESTION = re.compile(r"\s*(?:in )?(?:which|what|who|whom)\b(?!.*\bhow (?:many|much|long|often)\b)", re.IGNORECASE)
+_YES_NO = re.compile(r"\s*(?:is|are|was|were|does|do|did|can|could|should|has|have|had|will|would)\b", re.IGNORECASE)
+_QUANTITY_CUE = re.compile(r"\bhow (?:many|much|long|old|often|large|big|high|low)\b|\bwhat (?:percentage|proportion|fraction|number|share|rate)\b|\bwhich (?:percentage|proportion|number)\b", re.IGNORECASE)
 _QUESTION_STOP = stems(
     "what which who whom how many much did does do was were is are the a an of in on for to with after prior post "
     "patients patient rate rates reported report reach reached achieve achieved give gave study trial cohort "
@@ -38,6 +41,9 @@ class Question:
     reference_field: str | None
     keywords: set[str] = field(default_factory=set)
     numbers: set[float] = field(default_factory=set)
+    asks_text: bool = False
+    """The question asks for a name, description or yes/no, not a figure: a sentence answers it."""
+    asks_quantity: bool = False
 
 
 def analyse(text: str, lexicon: Lexicon) -> Question:
@@ -67,4 +73,8 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
     entity_words = {w.lower() for w in word_tokens(text) if lexicon.concepts(w)}
     keywords = stems(" ".join(w for w in word_tokens(text) if w.lower() not in entity_words)) - _QUESTION_STOP
     numbers = {float(n) for n in re.findall(r"(?<![\w.-])\d+(?:\.\d+)?(?![\w.])", text)}
-    return Question(text, entities, unknown, measure, pops, question_units(text), reference_field, keywords, numbers)
+    units = question_units(text)
+    asks_quantity = bool(units) or measure is not None or bool(_QUANTITY_CUE.search(text))
+    asks_text = not asks_quantity and (bool(_TEXT_QUESTION.match(text)) or bool(_YES_NO.match(text)))
+    return Question(text, entities, unknown, measure, pops, units, reference_field, keywords, numbers, asks_text,
+                    asks_quantity)

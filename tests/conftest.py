@@ -23,3 +23,31 @@ def review_path() -> Path:
 @pytest.fixture(scope="session")
 def review_text() -> str:
     return REVIEW.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The bundled all-MiniLM-L6-v2, loaded once per test session."""
+    from citeqa.index.embedder import Embedder
+    from citeqa.settings import default_model
+
+    return Embedder(default_model())
+
+
+@pytest.fixture(scope="session")
+def review_index_dir(tmp_path_factory, embedder) -> Path:
+    """An index of the bundled corpus, built once per test session."""
+    from citeqa.index.store import build_index
+
+    directory = tmp_path_factory.mktemp("index") / "review"
+    build_index([REPO / "corpus"], directory, embedder)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def engine(review_index_dir, embedder):
+    """The question-answering engine over the bundled corpus."""
+    from citeqa.index.store import load_index
+    from citeqa.qa.engine import Engine
+
+    return Engine(load_index(review_index_dir, embedder.name, embedder.dimension), embedder)

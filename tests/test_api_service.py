@@ -274,6 +274,9 @@ def test_upload_too_large_is_413(tmp_path, review_path):
         before = _snapshot(settings)
         r = client.post("/v1/documents", files={"file": ("big.txt", b"word " * 100, "text/plain")})
         assert r.status_code == 413, r.text
+        # Far over the limit: refused from the Content-Length header alone.
+        r = client.post("/v1/documents", files={"file": ("huge.txt", b"w" * 200_000, "text/plain")})
+        assert r.status_code == 413, r.text
         assert _snapshot(settings) == before
 
 

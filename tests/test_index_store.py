@@ -10,8 +10,8 @@ from citeqa.index import store
 from citeqa.index.errors import IndexBuildError, IndexLoadError
 from citeqa.index.retriever import Retriever
 from citeqa.index.store import build_index, load_index
-from citeqa.ingest.errors import IngestError
 from citeqa.index.testing import HashEmbedder, simple_chunks, simple_document
+from citeqa.ingest.errors import IngestError
 
 DOCS = {
     "zuma7.txt": "ZUMA-7 axi-cel versus standard care\n\nAxicabtagene ciloleucel (CAR-T) improved event-free "
@@ -217,3 +217,15 @@ def test_missing_and_corrupt_index(tmp_path, corpus):
 def test_no_files_raises(tmp_path):
     with pytest.raises(IndexBuildError, match="no corpus files"):
         build_index([], tmp_path / "idx", HashEmbedder())
+
+
+def test_refuses_to_replace_a_foreign_folder(tmp_path, corpus):
+    foreign = tmp_path / "photos"
+    foreign.mkdir()
+    (foreign / "holiday.jpg").write_bytes(b"x")
+    with pytest.raises(IndexBuildError, match="not a citeqa index"):
+        build_index(corpus, foreign, HashEmbedder())
+    assert (foreign / "holiday.jpg").exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert build_index(corpus, empty, HashEmbedder()).documents == 3

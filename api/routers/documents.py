@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from citeqa.api import views
 from citeqa.api.deps import ApiKeyDep, EngineDep, ManagerDep, SettingsDep
-from citeqa.api.manager import ChangeError, ChangeResult, NotReady
+from citeqa.api.manager import ChangeError, ChangeResult, NotReady, safe_filename
 from citeqa.api.schemas import DocumentDetailOut, DocumentList, ErrorOut, IndexChangeOut
 
 logger = logging.getLogger(__name__)
@@ -92,8 +92,6 @@ async def upload_document(file: UploadFile, _key: ApiKeyDep, manager: ManagerDep
     are embedded); the new index is swapped in without a restart. An unreadable file is refused
     with 422 and leaves the corpus and the index unchanged."""
     try:
-        from citeqa.api.manager import safe_filename
-
         safe_filename(file.filename)  # 415 before reading the body
     except ChangeError as exc:
         raise HTTPException(status_code=exc.status, detail=exc.detail) from exc

@@ -1,0 +1,31 @@
+"""The HTTP benchmark script, run briefly against the fake engine."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from citeqa.api.app import create_app
+from citeqa.api.testing import ServerThread, build_fake_engine, fake_manager
+from citeqa.eval import bench_http
+from citeqa.settings import Settings
+
+
+def test_percentile_and_summary():
+    assert bench_http.percentile([1, 2, 3, 4], 50) == pytest.approx(2.5)
+    assert bench_http.percentile([5], 95) == 5
+    summary = bench_http.summarise([10.0, 20.0, 30.0], errors=1)
+    assert summary["requests"] == 3 and summary["errors"] == 1 and summary["p50_ms"] == 20.0
+
+
+def test_bench_against_a_running_service(tmp_path, review_path, capsys):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copyfile(review_path, corpus / "review.txt")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    engine = build_fake_engine(corpus, settings.index_dir)
+    with ServerThread(create_app(settings, manager=fake_manager(settings, engine))) as server:
+        assert bench_http.main(["--url", server.url, "--asks", "6", "--searches", "6"]) == 0
+    out = capsys.readouterr().out
+    assert "POST /v1/ask" in out and "GET /v1/search" in out and "p50" in out
