@@ -41,6 +41,13 @@ class Engine:
         self.lexicon = build_lexicon(documents)
         self.facts: list[Fact] = [f for doc in documents for f in build_facts(doc, self.lexicon)]
         self.locator = ChunkLocator(index.chunks)
+        # What each reference entry names, for "who / where / when" questions.
+        self.reference_terms = [
+            (doc.doc_id, ref.number, self.lexicon.entities_in(entry), stems(entry))
+            for doc in documents
+            for ref in doc.references
+            for entry in [f"{ref.title or ''} {ref.journal or ''}"]
+        ]
         logger.info("engine ready: %d documents, %d chunks, %d facts", len(documents), len(index.chunks), len(self.facts))
 
     @classmethod
@@ -105,14 +112,11 @@ class Engine:
                     if key not in votes or weight > votes[key]:
                         support[key] = fact
                     votes[key] = max(votes[key], weight)
-        for doc in self.index.documents.values():
-            for ref in doc.references:
-                entry = f"{ref.title or ''} {ref.journal or ''}"
-                concepts = self.lexicon.entities_in(entry)
-                named = len(q.entities & concepts) / len(q.entities) if q.entities else 0.0
-                words = len(q.keywords & stems(entry)) / max(1, len(q.keywords))
-                if named or (not q.entities and words >= 0.5):
-                    votes[(doc.doc_id, ref.number)] += 1.5 * named + words
+        for doc_id, number, concepts, terms in self.reference_terms:
+            named = len(q.entities & concepts) / len(q.entities) if q.entities else 0.0
+            words = len(q.keywords & terms) / max(1, len(q.keywords))
+            if named or (not q.entities and words >= 0.5):
+                votes[(doc_id, number)] += 1.5 * named + words
         return reference_answer(q, votes, self.index.documents, support, self.locator)
 
 
