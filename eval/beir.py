@@ -138,6 +138,24 @@ def load_qrels(path: Path) -> Qrels:
     return qrels
 
 
+def load_queries(beir_dir: Path, split: str) -> dict[str, str]:
+    """Query texts by id from ``queries.jsonl`` plus, when present, ``queries.<split>.jsonl``."""
+    main = beir_dir / "queries.jsonl"
+    candidates = [
+        main,
+        beir_dir / f"queries.{split}.jsonl",
+        beir_dir / f"queries-{split}.jsonl",
+        beir_dir / split / "queries.jsonl",
+    ]
+    paths = [p for p in candidates if p.is_file()]
+    if not paths:
+        raise BenchmarkError(f"BEIR file missing: {main}")
+    queries: dict[str, str] = {}
+    for path in paths:
+        queries.update({str(q["_id"]): q["text"] for q in _read_jsonl(path)})
+    return queries
+
+
 def beir_document(entry: Mapping[str, Any], source: str = "corpus.jsonl") -> Document:
     """One BEIR corpus entry as an in-memory txt Document (title, blank line, text), parsed by ingest."""
     from citeqa.ingest.pipeline import parse_text
@@ -222,14 +240,17 @@ def prepare(
     beir_dir = Path(beir_dir)
     qrels = load_qrels(beir_dir / "qrels" / f"{split}.tsv")
     qrels = {q: rel for q, rel in qrels.items() if any(g > 0 for g in rel.values())}
-    all_queries = {str(q["_id"]): q["text"] for q in _read_jsonl(beir_dir / "queries.jsonl")}
+    all_queries = load_queries(beir_dir, split)
     queries = {q: all_queries[q] for q in qrels if q in all_queries}
     missing = [q for q in qrels if q not in all_queries]
     if missing:
-        logger.warning("%d qrels queries are not in queries.jsonl, e.g. %s", len(missing), missing[:3])
+        logger.warning("%d of %d %s qrels queries have no text, e.g. %s", len(missing), len(qrels), split, missing[:3])
         qrels = {q: qrels[q] for q in queries}
     if not queries:
-        raise BenchmarkError(f"no query of {beir_dir / 'queries.jsonl'} has qrels in split {split!r}")
+        raise BenchmarkError(
+            f"none of the {len(missing)} queries of {beir_dir / 'qrels' / (split + '.tsv')} is in "
+            f"{beir_dir / 'queries.jsonl'} (or queries.{split}.jsonl): supply the {split} queries' text"
+        )
     corpus_path = beir_dir / "corpus.jsonl"
     corpus_hash = hashlib.sha256(corpus_path.read_bytes()).hexdigest() if corpus_path.is_file() else ""
     documents = [beir_document(e) for e in _read_jsonl(corpus_path)]

@@ -9,7 +9,9 @@ Two methods:
   candidate is penalised for falling just outside one list, and the scaling — hence the
   ranking — does not depend on how many results are asked for.
 
-Defaults were chosen on the SciFact **train** split (see ``eval/beir.py``).
+Defaults were chosen on the SciFact **train** split (809 claims, ``eval/beir.py``), nDCG@10:
+BM25 0.685, dense 0.685, RRF(k=60) 0.723, convex 0.727–0.736 for weight 0.3–0.6 and
+50–200 candidates; chosen: convex, weight 0.5 (the middle of a flat optimum), 100 candidates.
 """
 
 from __future__ import annotations

@@ -66,11 +66,12 @@ class Retriever:
         Args:
             query: The question or keywords.
             k: How many passages.
-            mode: ``hybrid``, ``dense`` or ``bm25``.
+            mode: ``hybrid``, ``dense`` or ``bm25`` (``bm25`` returns only chunks sharing a term
+                with the query, so possibly fewer than ``k``).
             query_vector: A precomputed query embedding (skips the forward pass).
 
         Raises:
-            ValueError: Unknown ``mode``.
+            ValueError: Unknown ``mode``, or a query vector of the wrong dimension.
         """
         if mode not in MODES:
             raise ValueError(f"retrieval mode must be one of {', '.join(MODES)}; got {mode!r}")
@@ -79,11 +80,15 @@ class Retriever:
         if k <= 0:
             return []
         if mode == "bm25":
-            scores = index.lexical.scores(query)
-            rows = top_k(scores, k)
-            return self._passages(rows, scores[rows], None, scores[rows])
+            rows, scores = index.lexical.search(query, k)  # chunks sharing no term are left out
+            return self._passages(rows, scores, None, scores)
 
         vector = self.embed(query) if query_vector is None else np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        if vector.shape[0] != index.dense.dimension:
+            raise ValueError(
+                f"query vector has dimension {vector.shape[0]} but the index at {index.directory} holds "
+                f"{index.dense.dimension}-dimensional vectors of model {index.model}"
+            )
         if mode == "dense":
             rows, dense = index.dense.search(vector, k)
             return self._passages(rows, dense, dense, None)

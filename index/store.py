@@ -33,7 +33,10 @@ from citeqa.index.dense import DenseIndex
 from citeqa.index.errors import IndexBuildError, IndexLoadError
 from citeqa.index.fusion import FusionParams
 from citeqa.index.lexical import BM25Params, LexicalIndex
+from citeqa.ingest.chunking import chunk_document
+from citeqa.ingest.errors import IngestError
 from citeqa.ingest.models import Chunk, Document
+from citeqa.ingest.pipeline import find_corpus_files, parse_document
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +48,6 @@ VECTORS = "vectors.npy"
 FAISS = "faiss.index"
 BM25_DIR = "bm25"
 DOCUMENTS_DIR = "documents"
-CORPUS_SUFFIXES = (".txt", ".md", ".pdf")
 
 
 class EmbedderLike(Protocol):
@@ -433,37 +435,15 @@ def embed_texts(
 
 
 def _corpus_files(paths: Sequence[Path]) -> list[Path]:
-    try:
-        from citeqa.ingest.pipeline import find_corpus_files
-    except ImportError:  # ingest not available yet: plain listing
-        found: list[Path] = []
-        for path in map(Path, paths):
-            if path.is_dir():
-                found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in CORPUS_SUFFIXES))
-            else:
-                found.append(path)
-        return found
-    return list(find_corpus_files([Path(p) for p in paths]))
+    return find_corpus_files([Path(p) for p in paths])
 
 
 def _parse(path: Path) -> Document:
-    from citeqa.ingest.pipeline import parse_document
-
     return parse_document(path)
 
 
 def _chunk(doc: Document) -> list[Chunk]:
-    from citeqa.ingest.chunking import chunk_document
-
     return chunk_document(doc)
-
-
-def _ingest_error_types() -> tuple[type[BaseException], ...]:
-    try:
-        from citeqa.ingest.errors import IngestError
-    except ImportError:
-        return (OSError, ValueError)
-    return (IngestError, OSError, ValueError)
 
 
 def _check_replaceable(index_dir: Path) -> None:
@@ -508,7 +488,7 @@ def build_index(
     reported in ``BuildReport.errors``; the others still go in.
 
     Args:
-        paths: Corpus files and/or folders (folders are searched for txt, md and pdf files).
+        paths: Corpus files and/or folders (expanded by ``citeqa.ingest.pipeline.find_corpus_files``).
         index_dir: The index directory (created or replaced).
         embedder: Produces the chunk vectors.
         progress: Show progress bars on stderr.
@@ -526,7 +506,9 @@ def build_index(
     files = _corpus_files(paths)
     if not files:
         raise IndexBuildError(f"no corpus files (.txt, .md, .pdf) found in {[str(p) for p in paths]}")
-    recoverable = _ingest_error_types()
+    # IngestError is the parser's documented failure; OSError/ValueError (e.g. a file that
+    # vanished, a duplicate doc_id) also only cost that one file.
+    recoverable = (IngestError, OSError, ValueError)
 
     documents: list[Document] = []
     chunks: list[Chunk] = []

@@ -39,7 +39,10 @@ def _population(q: Question, fact: Fact) -> float:
     if not asked:
         if "overall" in q.populations:
             return 0.05
-        return 0.1 if "control" in stated else 0.35
+        if "control" in stated:
+            return 0.1
+        # Unasked, a table's overall cohort is the answer; a sentence's subgroup may still be.
+        return 0.35 if fact.kind == "cell" else 0.6
     if not stated:
         if "overall" in fact.populations:
             return 0.05
@@ -59,9 +62,14 @@ def score(q: Question, fact: Fact, retrieved: set[tuple[str, int]]) -> Scored | 
     if q.entities and coverage < 0.5:
         return None
     if q.measure:
-        if fact.measure != q.measure:
+        if fact.measure == "row" and q.measure in {"trial", "identifier"}:
+            measure = 0.9  # a row of a table whose rows are trials
+        elif fact.measure != q.measure:
             return None
-        measure = 1.0
+        else:
+            measure = 1.0
+        if not q.entities and q.keywords and not q.keywords & fact.keywords:
+            return None  # naming no entity, the question's own words say what it is about
     else:
         if fact.measure == "sentence":
             overlap = len(q.keywords & fact.keywords)
@@ -77,6 +85,8 @@ def score(q: Question, fact: Fact, retrieved: set[tuple[str, int]]) -> Scored | 
             unit_hit = 1.0 if q.units and fact.unit in q.units else 0.0
             if not unit_hit and "count" in q.units and fact.unit is None and fact.value is not None and fact.value.is_integer():
                 unit_hit = 0.5
+            if q.keywords and not overlap:
+                return None
             measure = min(1.0, 0.35 * overlap + 0.5 * unit_hit)
         if measure <= 0.0:
             return None
@@ -90,7 +100,7 @@ def score(q: Question, fact: Fact, retrieved: set[tuple[str, int]]) -> Scored | 
         unit = 0.6
     keyword = len(q.keywords & fact.keywords) / max(1, len(q.keywords))
     if not q.entities:
-        keyword *= 3
+        keyword *= 5  # with no entity named, the question's words are what it is about
     bonus = (0.05 if fact.kind == "cell" else 0.0) + (0.05 if (fact.doc_id, fact.quote_start) in retrieved else 0.0)
     bonus += 0.03 if fact.explicit else 0.0
     if fact.value is not None and fact.value in q.numbers:

@@ -121,7 +121,7 @@ def describe(fact: Fact, q: Question, quote: str = "", lexicon: Lexicon | None =
         if fact.entity_label == fact.column:
             what = re.sub(r"\s*(?:,\s*(?:%|mo|mos|months)|\((?:%|mos?|months)\))\s*$", "", fact.row.label.value)
             return f"{fact.column} — {what}"
-        return f"{fact.row.label.value} — {fact.column}"
+        return f"{fact.row.label.value} — {fact.column}" if fact.column else fact.row.label.value.rstrip(" ,")
     if not fact.measure and not q.entities:
         return fact.section or "The review"
     measure = MEASURE_BY_KEY[fact.measure].label if fact.measure else "reported figure"

@@ -20,7 +20,7 @@ from citeqa.ingest.models import Document, Paragraph, Table, TableCell, TableRow
 from citeqa.ingest.sentences import sentence_spans
 from citeqa.qa.lexicon import Lexicon, table_orientation, word_tokens
 from citeqa.qa.numbers import NumberMention, find_numbers
-from citeqa.qa.vocabulary import ANAPHORA, MEASURE_BY_KEY, MEASURES, NOT_REACHED, NOT_REPORTED, POPULATIONS, IMPLIES
+from citeqa.qa.vocabulary import SYNONYMS, ANAPHORA, MEASURE_BY_KEY, MEASURES, NOT_REACHED, NOT_REPORTED, POPULATIONS, IMPLIES
 
 _stemmer = Stemmer.Stemmer("english")
 _CLAUSE = re.compile(r"[,;:()\[\]]|\band\b|\bwith\b|\bwhile\b|\bwhereas\b")
@@ -30,8 +30,9 @@ _SKIP_SECTIONS = re.compile(r"references|conflict|disclosure|correspondence|off-
 
 
 def stems(text: str) -> set[str]:
-    """Lower-cased stems of the words of ``text``."""
-    return set(_stemmer.stemWords([w.lower() for w in re.findall(r"[A-Za-z]{3,}", text)]))
+    """Lower-cased stems of the words of ``text``, the field's synonyms folded together."""
+    words = _stemmer.stemWords([w.lower() for w in re.findall(r"[A-Za-z][A-Za-z0-9]{2,}", text)])
+    return {SYNONYMS.get(w, w) for w in words}
 
 
 @dataclass

@@ -18,6 +18,8 @@ _STRONG_REFERENCE_CUE = re.compile(
     re.IGNORECASE,
 )
 _TEXT_QUESTION = re.compile(r"\s*(?:in )?(?:which|what|who|whom)\b(?!.*\bhow (?:many|much|long|often)\b)", re.IGNORECASE)
+_CART_PRODUCT = re.compile(r"(?:leucel|cel|cabtagene)$")
+_CART_PRODUCT_WORD = re.compile(r"\b\w+(?:-cel|leucel|cabtagene)\b(?:\s+\w+leucel)?", re.IGNORECASE)
 _YES_NO = re.compile(r"\s*(?:is|are|was|were|does|do|did|can|could|should|has|have|had|will|would)\b", re.IGNORECASE)
 _QUANTITY_CUE = re.compile(r"\bhow (?:many|much|long|old|often|large|big|high|low)\b|\bwhat (?:percentage|proportion|fraction|number|share|rate)\b|\bwhich (?:percentage|proportion|number)\b", re.IGNORECASE)
 _QUESTION_STOP = stems(
@@ -63,6 +65,11 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
             # The most specific wording wins ("duration of response" over "responses").
             measure = max(pool, key=lambda m: m[2] - m[1])[0]
     pops = {p for p, _ in populations_in(text)}
+    products = {e for e in entities if _CART_PRODUCT.search(e)}
+    if products and entities - products:
+        entities = entities - products  # "after axi-cel": the CAR T product names the population
+    elif products:
+        pops = {p for p, _ in populations_in(_CART_PRODUCT_WORD.sub("", text))}  # the product is the subject
     reference_field = None
     if _STRONG_REFERENCE_CUE.search(text) or (_REFERENCE_CUE.search(text) and measure in (None, "trial")):
         for name, pattern in REFERENCE_FIELDS:
@@ -71,7 +78,10 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
                 break
         reference_field = reference_field or "reference"
     entity_words = {w.lower() for w in word_tokens(text) if lexicon.concepts(w)}
-    keywords = stems(" ".join(w for w in word_tokens(text) if w.lower() not in entity_words)) - _QUESTION_STOP
+    topic = text
+    for _, start, end in sorted(measures, key=lambda m: -m[1]):  # the measure is not the topic
+        topic = topic[:start] + " " + topic[end:]
+    keywords = stems(" ".join(w for w in word_tokens(topic) if w.lower() not in entity_words)) - _QUESTION_STOP
     numbers = {float(n) for n in re.findall(r"(?<![\w.-])\d+(?:\.\d+)?(?![\w.])", text)}
     units = question_units(text)
     asks_quantity = bool(units) or measure is not None or bool(_QUANTITY_CUE.search(text))

@@ -62,7 +62,8 @@ class Population:
     pattern: re.Pattern[str]
 
 
-_CART = r"CAR[- ]?T(?:[- ]cells?)?(?:[- ]cell)?(?: therapy| treatment)?|CART\b|CAR[- ]T[- ]cell|chimeric antigen receptor|cellular therapy"
+# CAR T by name too: products are "-cel"s (axi-cel, liso-cel, tisagenlecleucel).
+_CART = r"CAR[- ]?T(?:[- ]cells?)?(?:[- ]cell)?(?: therapy| treatment)?|CART\b|CAR[- ]T[- ]cell|chimeric antigen receptor|cellular therapy|\w+-cel\b|\w+leucel\b|\w+cabtagene\b"
 # A population is a feature of a question or of a source clause.
 POPULATIONS: tuple[Population, ...] = (
     Population("refractory", re.compile(r"\b(?:were|was|are|being|is) refractory\b|\brefractory to (?:prior |previous |the )?(?:" + _CART + r")|\b(?:" + _CART + r")[- ]refractory\b|\bthose with refractory disease\b|\bprimary refractory\b(?! or)|\bnon-?responders?\b|\bfailed to respond\b", _I)),
@@ -134,6 +135,12 @@ def question_units(text: str) -> tuple[str, ...]:
             units.extend(u for u in classes if u not in units)
     return tuple(units)
 
+
+# Stems that name the same thing in this field (radiotherapy / radiation, transplant / HCT).
+SYNONYMS = {
+    "radiotherapi": "radiat", "irradi": "radiat", "hct": "transplant", "sct": "transplant", "transplant": "transplant",
+    "transplantat": "transplant", "remiss": "respons", "toxic": "toxic", "advers": "toxic",
+}
 
 NOT_REPORTED = re.compile(r"^(?:—|–|-|‒|―|NA|N/A|not reported|not available|not evaluated|not assessed|\.\.\.|…)$", _I)
 NOT_REACHED = re.compile(r"^not reached$|^NR \(not reached\)$|^not yet reached$", _I)

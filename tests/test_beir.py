@@ -119,3 +119,12 @@ def test_test_split_runs_when_supplied(beir_dir, tmp_path):
     (beir_dir / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq2\td3\t1\n", encoding="utf-8")
     result = run_benchmark(beir_dir, "test", HashEmbedder(), tmp_path / "c", modes=("hybrid",))
     assert result["split"] == "test" and result["queries"] == 1 and result["hybrid"]["ndcg@10"] == 1.0
+
+
+def test_split_queries_file_is_used(beir_dir, tmp_path):
+    (beir_dir / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nt1\td4\t1\nt9\td1\t1\n", encoding="utf-8")
+    with pytest.raises(BenchmarkError, match="supply the test queries"):
+        run_benchmark(beir_dir, "test", HashEmbedder(), tmp_path / "c", modes=("bm25",))
+    (beir_dir / "queries.test.jsonl").write_text(json.dumps({"_id": "t1", "text": "rituximab maintenance"}) + "\n")
+    result = run_benchmark(beir_dir, "test", HashEmbedder(), tmp_path / "c", modes=("bm25",))
+    assert result["queries"] == 1 and result["bm25"]["ndcg@10"] == 1.0
