@@ -1,0 +1,79 @@
+"""The corpus's entity vocabulary: names, aliases, spelling variants, question reading."""
+
+from __future__ import annotations
+
+import pytest
+
+from citeqa.ingest.pipeline import parse_document, parse_text
+from citeqa.qa.lexicon import build_lexicon
+from citeqa.qa.question import analyse
+
+
+@pytest.fixture(scope="module")
+def lexicon(review_path):
+    return build_lexicon([parse_document(review_path)])
+
+
+def test_table_headers_and_trial_names_are_entities(lexicon):
+    for name in ("epcoritamab", "glofitamab", "selinexor", "lotis2", "lmind", "kite363", "swog"):
+        assert name in lexicon.vocab
+
+
+def test_generic_words_are_not_entities(lexicon):
+    for word in ("tcell", "followup", "cd19", "dlbcl", "oneyear", "postcar"):
+        assert word not in lexicon.vocab
+
+
+def test_both_misspellings_of_odronextamab_are_one_entity(lexicon):
+    assert lexicon.entities_in("Odronektamab") == lexicon.entities_in("Odronebamab")
+    found, unknown = lexicon.resolve_question("odronextamab ORR")
+    assert found == lexicon.entities_in("Odronebamab") and not unknown
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("lonca ORR", {"loncastuximab"}),
+        ("tafa-len PFS", {"tafasitamab", "lenalidomide"}),
+        ("pola-BR OS", {"bendamustine", "rituximab"}),
+        ("glofit CR", {"glofitamab"}),
+        ("epcoritamib CR", {"epcoritamab"}),
+        ("allo-HCT NRM", {"allohct"}),
+    ],
+)
+def test_abbreviations_prefixes_and_typos_resolve(lexicon, question, names):
+    found, unknown = lexicon.resolve_question(question)
+    assert names <= found and not unknown
+
+
+def test_unknown_drug_is_reported(lexicon):
+    found, unknown = lexicon.resolve_question("teclistamab ORR")
+    assert not found and unknown == ["teclistamab"]
+
+
+def test_definitions_and_glossaries_generalise_to_new_text():
+    doc = parse_text(
+        "A review\n\nWe treated patients with brexucabtagene autoleucel (brexu-cel) and zanubrutinib (zanu). "
+        "The ORR with zanu was 70%.\n",
+        doc_id="new",
+    )
+    lexicon = build_lexicon([doc])
+    assert lexicon.resolve_question("zanu response")[0] == {"zanubrutinib"}
+
+
+@pytest.mark.parametrize(
+    ("question", "measure", "populations"),
+    [
+        ("What CR rate did epcoritamab reach after CAR T failure?", "cr", {"post_cart"}),
+        ("median duration of response to glofitamab", "dor", set()),
+        ("How many patients with prior CAR T were in the glofitamab study?", "n", {"post_cart"}),
+        ("CR in patients refractory to CAR T", "cr", {"refractory", "post_cart"}),
+        ("PFS in the control arm", "pfs", {"control"}),
+        ("1-year nonrelapse mortality after allo-HCT", "nrm", set()),
+        ("glofitamab CR after axi-cel", "cr", {"post_cart"}),
+    ],
+)
+def test_question_measure_and_population(lexicon, question, measure, populations):
+    q = analyse(question, lexicon)
+    assert q.measure == measure
+    assert q.populations - {"overall"} == populations
