@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 
-from citeqa.ingest.lines import CELL_SEP_RE, Line, split_lines
+from citeqa.ingest.lines import Line, split_lines
 from citeqa.ingest.markers import find_citations, strip_markers
 from citeqa.ingest.models import Footnote, Table, TableCell, TableRow
 

@@ -7,7 +7,7 @@ from collections import Counter
 
 from citeqa.ingest.models import Chunk, Document, Reference
 from citeqa.qa.answer import Answer, AnswerCitation, CellRef, CitedReference, Value
-from citeqa.qa.answering import Decision
+from citeqa.qa.answering import Decision, same_value
 from citeqa.qa.facts import Fact
 from citeqa.qa.lexicon import Lexicon, word_tokens
 from citeqa.qa.numbers import format_number
@@ -144,7 +144,7 @@ def compose(q: Question, decision: Decision, documents: dict[str, Document], loc
     if decision.kind == "conflict":
         parts = []
         for f in facts:
-            if all(not (f is g) and not _same(f, g) for g in facts[: facts.index(f)]) or f is best:
+            if all(not (f is g) and not same_value(f, g) for g in facts[: facts.index(f)]) or f is best:
                 parts.append(f"{value_text(f)} ({_where(f)})")
         text = f"Sources disagree — {describe(best, q, citations[0].quote, lexicon)}: " + " vs ".join(dict.fromkeys(parts)) + "."
         values = [v for v in (value_of(f) for f in facts) if v is not None]
@@ -155,12 +155,6 @@ def compose(q: Question, decision: Decision, documents: dict[str, Document], loc
     else:
         text = f"{describe(best, q, citations[0].quote, lexicon)}: {value_text(best)} ({_where(best)})."
     return Answer(q.text, _grounded(text, citations), value_of(best), False, None, False, confidence, citations)
-
-
-def _same(a: Fact, b: Fact) -> bool:
-    from citeqa.qa.answering import same_value
-
-    return same_value(a, b)
 
 
 def _not_in_corpus(q: Question, decision: Decision) -> Answer:

@@ -11,9 +11,11 @@ from citeqa.index.store import Index
 from citeqa.qa.answer import Answer, RetrievedPassage
 from citeqa.qa.answering import decide, score
 from citeqa.qa.compose import ChunkLocator, compose, reference_answer
-from citeqa.qa.facts import Fact, build_facts, stems
+from citeqa.qa.cells import table_facts
+from citeqa.qa.facts import Fact, stems
 from citeqa.qa.lexicon import build_lexicon
 from citeqa.qa.question import Question, analyse
+from citeqa.qa.statements import sentence_facts
 
 logger = logging.getLogger(__name__)
 
@@ -27,19 +29,16 @@ class Engine:
     swap in a new Engine.
     """
 
-    def __init__(self, index: Index, embedder, *, threads: int | None = 1) -> None:
-        if threads:
-            # One short query is fastest on one thread; more threads spin and wait for
-            # each other when requests or other processes share the cores.
-            import torch
-
-            torch.set_num_threads(threads)
+    def __init__(self, index: Index, embedder) -> None:
         self.index = index
         self.embedder = embedder
         self.retriever = Retriever(index, embedder)
         documents = list(index.documents.values())
         self.lexicon = build_lexicon(documents)
-        self.facts: list[Fact] = [f for doc in documents for f in build_facts(doc, self.lexicon)]
+        self.facts: list[Fact] = [
+            *(f for doc in documents for table in doc.tables for f in table_facts(doc, table, self.lexicon)),
+            *(f for doc in documents for f in sentence_facts(doc, self.lexicon)),
+        ]
         self.locator = ChunkLocator(index.chunks)
         # What each reference entry names, for "who / where / when" questions.
         self.reference_terms = [

@@ -45,12 +45,6 @@ def _unit_after(text: str, pos: int) -> tuple[str | None, int]:
     return None, pos
 
 
-def parse_number(text: str) -> float | None:
-    """Return the first number in ``text`` as a float, or None."""
-    match = re.search(_NUM, text)
-    return float(match.group()) if match else None
-
-
 def find_numbers(text: str) -> list[NumberMention]:
     """Return the quantities stated in ``text``, ranges merged, landmarks (1-year OS) skipped.
 

@@ -55,7 +55,6 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
     measure = None
     if measures:
         keys = [m[0] for m in measures]
-        non_n = [k for k in keys if k != "n"]
         if keys[0] == "n" and re.match(r"\s*how many\b", text, re.IGNORECASE):
             measure = "n"
         else:

@@ -82,17 +82,6 @@ IMPLIES = {"refractory": {"post_cart"}, "relapsed": {"post_cart"}}
 ANAPHORA = re.compile(r"\b(?:these|those|this|such) (?:patients|subgroup|population|cohort|group)\b|\bamong them\b|\bthis study\b|\bthe study population\b", _I)
 
 
-def find_populations(text: str) -> set[str]:
-    """Return the population features a question or source clause mentions."""
-    found: set[str] = set()
-    for pop in POPULATIONS:
-        if pop.pattern.search(text):
-            found.add(pop.key)
-    for key in list(found):
-        found |= IMPLIES.get(key, set())
-    return found
-
-
 # Units of a number mention, by the words that follow it.
 UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("%", re.compile(r"^\s?(?:%|percent\b|per cent\b)", _I)),
