@@ -87,6 +87,8 @@ def score(q: Question, fact: Fact, retrieved: set[tuple[str, int]]) -> Scored | 
                 unit_hit = 0.5
             if q.keywords and not overlap:
                 return None
+            if q.units and fact.unit is None and "count" not in q.units:
+                return None  # asked how long or how large, a bare number is no answer
             measure = min(1.0, 0.35 * overlap + 0.5 * unit_hit)
         if measure <= 0.0:
             return None

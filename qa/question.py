@@ -20,6 +20,7 @@ _STRONG_REFERENCE_CUE = re.compile(
 _TEXT_QUESTION = re.compile(r"\s*(?:in )?(?:which|what|who|whom)\b(?!.*\bhow (?:many|much|long|often)\b)", re.IGNORECASE)
 _CART_PRODUCT = re.compile(r"(?:leucel|cel|cabtagene)$")
 _CART_PRODUCT_WORD = re.compile(r"\b\w+(?:-cel|leucel|cabtagene)\b(?:\s+\w+leucel)?", re.IGNORECASE)
+_CART_MENTION = re.compile(r"\bCAR[- ]?T\b|\bCART\b|chimeric antigen receptor", re.IGNORECASE)
 _YES_NO = re.compile(r"\s*(?:is|are|was|were|does|do|did|can|could|should|has|have|had|will|would)\b", re.IGNORECASE)
 _QUANTITY_CUE = re.compile(r"\bhow (?:many|much|long|old|often|large|big|high|low)\b|\bwhat (?:percentage|proportion|fraction|number|share|rate)\b|\bwhich (?:percentage|proportion|number)\b", re.IGNORECASE)
 _QUESTION_STOP = stems(
@@ -69,6 +70,9 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
         entities = entities - products  # "after axi-cel": the CAR T product names the population
     elif products:
         pops = {p for p, _ in populations_in(_CART_PRODUCT_WORD.sub("", text))}  # the product is the subject
+    if entities and not products and not pops - {"overall"} and _CART_MENTION.search(text):
+        # Asked about another therapy, "the CAR T subgroup" means patients treated with CAR T before.
+        pops = pops | {"post_cart"}
     reference_field = None
     if _STRONG_REFERENCE_CUE.search(text) or (_REFERENCE_CUE.search(text) and measure in (None, "trial")):
         for name, pattern in REFERENCE_FIELDS:

@@ -187,8 +187,10 @@ def _paragraph_facts(doc: Document, lexicon: Lexicon, paragraph: list[_Sentence]
         keywords = stems(analysed)
         label = next((lexicon.display.get(e, e) for e in sorted(own or subject)), "")
         clauses = _clauses(analysed)
-        for m, measure, (pops, comparator) in zip(mentions, measures, populations):
+        for i, (m, measure, (pops, comparator)) in enumerate(zip(mentions, measures, populations)):
             a, b = _clause_of(clauses, m.start)
+            if m.explicit_n and i and re.fullmatch(r"\s*\(\s*n\s?=\s?", analysed[mentions[i - 1].end : m.start], re.IGNORECASE):
+                pops = pops | {"subset"}  # "19 (n=15 DLBCL) patients": a part of the count before it
             if not comparator and not ({"control", "without_cart", "overall"} & pops):
                 pops = pops | topic_pops
             facts.append(Fact(

@@ -104,7 +104,7 @@ QUESTION_UNITS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"\bhow many days\b|\bwhich day\b|\bwhat day\b|\bday\b", _I), ("days",)),
     (re.compile(r"\bhow (?:large|big)\b|\bsize\b|\bdiameter\b|\bcm\b", _I), ("cm", "mm")),
     (re.compile(r"\bmedian (?:OS|PFS|EFS|DOR|overall survival|progression|event|duration|follow|time|survival)", _I), ("months",)),
-    (re.compile(r"\bhow many months\b|\bhow long\b|\bmonths?\b|\bduration\b|\bmedian time\b|\btime (?:from|to|between)\b|\bwhen did\b|\bafter how\b", _I), ("months", "years", "days", "weeks")),
+    (re.compile(r"\bhow many months\b|\bhow long\b|\bmonths?\b|\bduration\b|\bmedian time\b|\btime (?:from|to|between)\b|\bwhen did\b", _I), ("months", "years", "days", "weeks")),
     (re.compile(r"\bpercent\w*\b|%|\bproportion\b|\bshare\b|\bfraction\b|\bhow often\b|\brate\b|\bwhat portion\b|\bhow (?:common|frequent)\b", _I), ("%",)),
 )
 
