@@ -27,8 +27,10 @@ def _coverage(q: Question, fact: Fact) -> tuple[float, float]:
         return 1.0, (0.25 if fact.entities else 0.6)
     shared = q.entities & fact.entities
     coverage = len(shared) / len(q.entities)
-    jaccard = len(shared) / len(q.entities | fact.entities) if fact.entities else 0.0
-    return coverage, 0.8 * coverage + 0.2 * jaccard
+    named = fact.entities if fact.named is None or not fact.named else fact.named
+    # Named in the figure's own sentence, and with nothing else named, beats named nearby.
+    precision = len(q.entities & named) / len(q.entities | named)
+    return coverage, 0.8 * coverage + 0.2 * precision
 
 
 def _population(q: Question, fact: Fact) -> float:
@@ -81,7 +83,8 @@ def score(q: Question, fact: Fact, retrieved: set[tuple[str, int]]) -> Scored | 
         elif not q.asks_quantity:
             return None
         else:
-            overlap = len(q.keywords & fact.clause_keywords)
+            # Words near the number count fully, words elsewhere in its sentence half.
+            overlap = len(q.keywords & fact.clause_keywords) + 0.5 * len((q.keywords & fact.keywords) - fact.clause_keywords)
             unit_hit = 1.0 if q.units and fact.unit in q.units else 0.0
             if not unit_hit and "count" in q.units and fact.unit is None and fact.value is not None and fact.value.is_integer():
                 unit_hit = 0.5
@@ -89,7 +92,8 @@ def score(q: Question, fact: Fact, retrieved: set[tuple[str, int]]) -> Scored | 
                 return None
             if q.units and fact.unit is None and "count" not in q.units:
                 return None  # asked how long or how large, a bare number is no answer
-            measure = min(1.0, 0.35 * overlap + 0.5 * unit_hit)
+            cover = min(1.0, overlap / max(1, len(q.keywords)))
+            measure = 0.5 * unit_hit + 0.5 * cover if q.units else cover
         if measure <= 0.0:
             return None
     population = _population(q, fact)

@@ -53,6 +53,7 @@ class Fact:
     column: str | None = None
     comparator: bool = False
     explicit: bool = True  # the entity is named where the figure is, not in an earlier sentence
+    named: frozenset[str] | None = None  # entities named in the figure's own sentence (None: same as entities)
 
 
 def measure_of(label: str) -> str | None:

@@ -80,7 +80,7 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
                 reference_field = name
                 break
         reference_field = reference_field or "reference"
-    entity_words = {w.lower() for w in word_tokens(text) if lexicon.concepts(w)}
+    entity_words = {w.lower() for w in word_tokens(text) if lexicon.resolve_question(w)[0]}
     topic = text
     for _, start, end in sorted(measures, key=lambda m: -m[1]):  # the measure is not the topic
         topic = topic[:start] + " " + topic[end:]

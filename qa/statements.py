@@ -196,7 +196,7 @@ def _paragraph_facts(doc: Document, lexicon: Lexicon, paragraph: list[_Sentence]
             facts.append(Fact(
                 kind="sentence", doc_id=doc.doc_id, status="value", value=None if m.is_range else m.value,
                 unit=m.unit, low=m.low, high=m.high, text=analysed[m.start : m.end], measure=measure,
-                populations=frozenset(pops), entities=frozenset(entities), entity_label=label,
+                populations=frozenset(pops), entities=frozenset(entities), named=frozenset(own), entity_label=label,
                 quote_start=sent.start, quote_end=sent.end, value_start=sent.start + m.start - shift,
                 value_end=sent.start + m.end - shift, references=refs, section=_section(doc, sent.start),
                 keywords=keywords, clause_keywords=stems(analysed[max(0, a - 30) : b + 30]), comparator=comparator,
@@ -205,6 +205,7 @@ def _paragraph_facts(doc: Document, lexicon: Lexicon, paragraph: list[_Sentence]
         facts.append(Fact(
             kind="sentence", doc_id=doc.doc_id, status="sentence", value=None, unit=None, low=None, high=None,
             text=sent.text, measure="sentence", populations=frozenset(sentence_pops or inherited), entities=frozenset(entities),
+                named=frozenset(own),
             entity_label=label, quote_start=sent.start, quote_end=sent.end, value_start=sent.start, value_end=sent.end,
             references=refs, section=_section(doc, sent.start), keywords=keywords, clause_keywords=keywords, explicit=bool(own),
         ))
@@ -218,7 +219,7 @@ def _paragraph_facts(doc: Document, lexicon: Lexicon, paragraph: list[_Sentence]
             facts.append(Fact(
                 kind="sentence", doc_id=doc.doc_id, status="not_reached", value=None, unit=None, low=None, high=None,
                 text=match.group(), measure=named[-1][0], populations=frozenset(sentence_pops and subject_pops or inherited),
-                entities=frozenset(entities), entity_label=label, quote_start=sent.start, quote_end=sent.end,
+                entities=frozenset(entities), named=frozenset(own), entity_label=label, quote_start=sent.start, quote_end=sent.end,
                 value_start=sent.start + match.start() - shift, value_end=sent.start + match.end() - shift,
                 references=refs, section=_section(doc, sent.start), keywords=keywords,
                 clause_keywords=stems(analysed[a : match.end()]),

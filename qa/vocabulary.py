@@ -109,7 +109,9 @@ QUESTION_UNITS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 )
 
 
-_GIVEN_QUANTITY = re.compile(r"\b\d+(?:\.\d+)?[\s-]*(?:%|percent|months?|mos?|years?|weeks?|days?|cm|mm|patients?|pts)\b", _I)
+_NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty|thirty"
+_GIVEN_QUANTITY = re.compile(rf"\b(?:\d+(?:\.\d+)?|{_NUMBER_WORDS})[\s-]*(?:%|percent|months?|mos?|years?|weeks?|days?|cm|mm|patients?|pts)\b", _I)
+_PERCENT_ASKED = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:what|which) (?:percentage|proportion|fraction|share|percent)\b", _I)
 
 
 def question_units(text: str) -> tuple[str, ...]:
@@ -118,6 +120,8 @@ def question_units(text: str) -> tuple[str, ...]:
     Quantities the question itself states ("within 6 months") are context, not the ask.
     """
     text = _GIVEN_QUANTITY.sub(" ", text)
+    if _PERCENT_ASKED.search(text):
+        return ("%",)
     units: list[str] = []
     for pattern, classes in QUESTION_UNITS:
         if pattern.search(text):
