@@ -60,6 +60,8 @@ def _population(q: Question, fact: Fact) -> float:
 
 def score(q: Question, fact: Fact, retrieved: set[tuple[str, int]]) -> Scored | None:
     """Score how well ``fact`` answers ``q``; None when it cannot be the answer."""
+    if q.landmark and fact.landmark != q.landmark and fact.status != "sentence":
+        return None  # a 1-year rate does not answer a 2-year question
     coverage, entity = _coverage(q, fact)
     if q.entities and coverage < 0.5:
         return None

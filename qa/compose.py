@@ -12,7 +12,7 @@ from citeqa.qa.facts import Fact
 from citeqa.qa.lexicon import Lexicon, word_tokens
 from citeqa.qa.numbers import format_number
 from citeqa.qa.question import Question
-from citeqa.qa.vocabulary import MEASURE_BY_KEY
+from citeqa.qa.vocabulary import LANDMARK, MEASURE_BY_KEY
 
 _UNIT_WORDS = {"%": "%", "months": " months", "years": " years", "days": " days", "weeks": " weeks", "cm": " cm",
                "mm": " mm", "count": " patients", "years-old": " years old", "cycles": " cycles"}
@@ -125,6 +125,9 @@ def describe(fact: Fact, q: Question, quote: str = "", lexicon: Lexicon | None =
     if not fact.measure and not q.entities:
         return fact.section or "The review"
     measure = MEASURE_BY_KEY[fact.measure].label if fact.measure else "reported figure"
+    written = LANDMARK.search(quote) if fact.landmark and fact.measure else None
+    if written:
+        measure = f"{written.group(0)} {measure}"  # as the source writes it ("One-year")
     population = ", ".join(_POPULATION_WORDS[p] for p in sorted(fact.populations) if p in _POPULATION_WORDS and not (p == "post_cart" and {"refractory", "relapsed"} & fact.populations))
     return f"{_subject(fact, q, quote, lexicon)} — {measure}" + (f" ({population})" if population else "")
 

@@ -53,6 +53,7 @@ class Fact:
     column: str | None = None
     comparator: bool = False
     explicit: bool = True  # the entity is named where the figure is, not in an earlier sentence
+    landmark: tuple[int, str] | None = None  # "1-year OS": the time point the figure is read at
     named: frozenset[str] | None = None  # entities named in the figure's own sentence (None: same as entities)
 
 

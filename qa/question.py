@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from citeqa.qa.facts import find_measures, populations_in, stems
 from citeqa.qa.lexicon import Lexicon, word_tokens
-from citeqa.qa.vocabulary import REFERENCE_FIELDS, question_units
+from citeqa.qa.vocabulary import REFERENCE_FIELDS, landmark, question_units
 
 _REFERENCE_CUE = re.compile(
     r"\bpublish\w*|\bpublication\b|\bpaper\b|\barticle\b|\bjournal\b|\bauthor\w*|\bwrote\b|\bcite[sd]?\b|\bcitation\b|\breferences?\b|\bled by\b|\bprimary (?:study|source|report)\b|\bsource\b|\bwho (?:reported|ran|conducted|led)\b",
@@ -47,6 +47,7 @@ class Question:
     asks_text: bool = False
     """The question asks for a name, description or yes/no, not a figure: a sentence answers it."""
     asks_quantity: bool = False
+    landmark: tuple[int, str] | None = None
 
 
 def analyse(text: str, lexicon: Lexicon) -> Question:
@@ -90,4 +91,4 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
     asks_quantity = bool(units) or measure is not None or bool(_QUANTITY_CUE.search(text))
     asks_text = not asks_quantity and (bool(_TEXT_QUESTION.match(text)) or bool(_YES_NO.match(text)))
     return Question(text, entities, unknown, measure, pops, units, reference_field, keywords, numbers, asks_text,
-                    asks_quantity)
+                    asks_quantity, landmark(text))

@@ -13,7 +13,7 @@ from citeqa.ingest.sentences import sentence_spans
 from citeqa.qa.facts import Fact, find_measures, populations_in, stems
 from citeqa.qa.lexicon import Lexicon
 from citeqa.qa.numbers import NumberMention, find_numbers
-from citeqa.qa.vocabulary import ANAPHORA, IMPLIES, MEASURE_BY_KEY
+from citeqa.qa.vocabulary import ANAPHORA, IMPLIES, MEASURE_BY_KEY, landmark
 
 _CLAUSE = re.compile(r"[,;:()\[\]]|\band\b|\bwith\b|\bwhile\b|\bwhereas\b")
 _VERSUS = re.compile(r"\bvs\.?|\bversus\b|\bas opposed to\b|\bcompared with\b|\bcompared to\b", re.IGNORECASE)
@@ -196,7 +196,7 @@ def _paragraph_facts(doc: Document, lexicon: Lexicon, paragraph: list[_Sentence]
             facts.append(Fact(
                 kind="sentence", doc_id=doc.doc_id, status="value", value=None if m.is_range else m.value,
                 unit=m.unit, low=m.low, high=m.high, text=analysed[m.start : m.end], measure=measure,
-                populations=frozenset(pops), entities=frozenset(entities), named=frozenset(own), entity_label=label,
+                populations=frozenset(pops), entities=frozenset(entities), named=frozenset(own), entity_label=label, landmark=landmark(analysed),
                 quote_start=sent.start, quote_end=sent.end, value_start=sent.start + m.start - shift,
                 value_end=sent.start + m.end - shift, references=refs, section=_section(doc, sent.start),
                 keywords=keywords, clause_keywords=stems(analysed[max(0, a - 30) : b + 30]), comparator=comparator,

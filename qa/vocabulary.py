@@ -35,8 +35,11 @@ MEASURES: tuple[Measure, ...] = (
     _m("efs", "event-free survival", r"\bEFS\b|event[- ]free(?: survival)?", ("months", "%")),
     _m("nrm", "nonrelapse mortality", r"\bNRM\b|non[- ]?relapse mortality|transplant[- ]related mortality|\bTRM\b", ("%",)),
     _m("os", "overall survival", r"\bOS\b|overall survival|\bsurvival\b|\bsurviv\w*|\balive\b", ("months", "%")),
-    _m("cr", "complete response rate", r"\bCRs?\b|\bCRR\b|complete (?:metabolic )?(?:response|remission)s?|\bcompletely respon\w*", ("%",)),
+    _m("cr", "complete response rate", r"(?-i:\bCRs?\b)|\bCRR\b|complete (?:metabolic )?(?:response|remission)s?|\bcompletely respon\w*", ("%",)),
     _m("orr", "objective response rate", r"\bORR\b|\bOR\b(?= rate)|objective response|overall response|response rates?|\brespon(?:se|ses|d|ded|ding|der|ders)\b", ("%",)),
+    _m("crs", "cytokine release syndrome", r"(?-i:\bCRS\b)|cytokine release", ("%",)),
+    _m("icans", "neurotoxicity (ICANS)", r"(?-i:\bICANS\b)|neurotox\w*|immune effector cell", ("%",)),
+    _m("infection", "infection", r"\binfections?\b", ("%",)),
     _m("relapse", "progression/relapse", r"\b(?:progression|relapse)(?:/| or | and )(?:progression|relapse)\b|\brelapse (?:rate|incidence)\b|\b(?:rate|incidence) of (?:relapse|progression)\b|\brelapse\b(?= (?:and|or|were|was|at))", ("%",)),
     _m("cytopenia", "cytopenia", r"cytopeni\w*", ("%",)),
     _m("followup", "follow-up", r"follow[- ]?up", ("months",)),
@@ -107,6 +110,22 @@ QUESTION_UNITS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"\bhow many months\b|\bhow long\b|\bmonths?\b|\bduration\b|\bmedian time\b|\btime (?:from|to|between)\b|\bwhen did\b", _I), ("months", "years", "days", "weeks")),
     (re.compile(r"\bpercent\w*\b|%|\bproportion\b|\bshare\b|\bfraction\b|\bhow often\b|\brate\b|\bwhat portion\b|\bhow (?:common|frequent)\b", _I), ("%",)),
 )
+
+
+LANDMARK = re.compile(
+    r"\b(\d+|one|two|three|four|five|ten)[- ](year|month)s?\b(?=[\s-]*(?:\w+[\s,]+){0,2}(?:OS|PFS|EFS|GRFS|NRM|overall|progression|event|survival|nonrelapse|non-relapse|relapse|mortality|rates?|landmark))",
+    _I,
+)
+_WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
+
+
+def landmark(text: str) -> tuple[int, str] | None:
+    """The time point a survival figure is read at ("1-year OS" → (1, "year")), if any."""
+    match = LANDMARK.search(text)
+    if not match:
+        return None
+    n = match.group(1).lower()
+    return (int(n) if n.isdigit() else _WORD_NUMBERS[n], match.group(2).lower())
 
 
 _NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty|thirty"

@@ -71,6 +71,9 @@ ABSTAIN = [
     ("What is the recommended dose of glofitamab?", "not in the corpus"),
     ("What hazard ratio for EFS did ZUMA-7 report?", "not in the corpus"),
     ("What CR rate did selinexor achieve after CAR T?", "not in the corpus"),
+    ("What was the CRS rate with epcoritamab?", "not in the corpus"),  # CRS is not CR
+    ("What is the 2-year OS after allo-HCT?", "not in the corpus"),  # only the 1-year rate is given
+    ("How many patients with prior CAR T received teclistamab?", "not in the corpus"),
 ]
 
 CONFLICTS = [
