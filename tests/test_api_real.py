@@ -5,16 +5,14 @@ One app (one model load, one index build) is shared by the module.
 
 from __future__ import annotations
 
-import hashlib
 import io
-import shutil
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from citeqa.api.app import create_app
-from citeqa.settings import Settings
+from helpers import indexed_review, snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -34,26 +32,9 @@ def _pdf_bytes(lines: list[str]) -> bytes:
     return buf.getvalue()
 
 
-def _snapshot(settings: Settings) -> dict[str, str]:
-    out = {}
-    for base in (settings.corpus_dir, settings.index_dir):
-        for path in sorted(Path(base).rglob("*")):
-            if path.is_file():
-                out[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return out
-
-
 @pytest.fixture(scope="module")
-def real(tmp_path_factory, review_path):
-    from citeqa.index.embedder import Embedder
-    from citeqa.index.store import build_index
-
-    root = tmp_path_factory.mktemp("api-real")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    shutil.copyfile(review_path, corpus / "review.txt")
-    settings = Settings(corpus_dir=corpus, index_dir=root / "index", api_key="k")
-    build_index([corpus / "review.txt"], settings.index_dir, Embedder(settings.model_name()))
+def real(tmp_path_factory, review_path, embedder):
+    settings = indexed_review(tmp_path_factory.mktemp("api-real"), review_path, embedder, api_key="k")
     with TestClient(create_app(settings)) as client:  # the lifespan loads the engine once
         client.settings = settings  # type: ignore[attr-defined]
         yield client
@@ -123,11 +104,11 @@ def test_upload_pdf_ask_delete_with_the_real_engine(real):
 
 
 def test_corrupt_pdf_leaves_index_and_corpus_unchanged(real):
-    before = _snapshot(real.settings)
+    before = snapshot(real.settings)
     r = real.post(
         "/v1/documents",
         files={"file": ("corrupt.pdf", b"%PDF-1.7\n1 0 obj <<>> garbage", "application/pdf")},
         headers={"X-API-Key": "k"},
     )
     assert r.status_code == 422 and "corrupt" in r.json()["detail"]
-    assert _snapshot(real.settings) == before
+    assert snapshot(real.settings) == before

@@ -6,7 +6,6 @@ Every endpoint, every error case, the upload → ask → delete cycle, API-key 4
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import threading
 import time
@@ -20,6 +19,7 @@ from citeqa.api.app import create_app
 from citeqa.api.manager import EngineManager
 from citeqa.api.testing import FakeEngine, ServerThread, build_fake_engine, fake_engine_factory, fake_manager
 from citeqa.settings import Settings
+from helpers import snapshot
 
 NEW_DOC = (
     "Zanubrutinib in relapsed mantle cell lymphoma\n\n"
@@ -34,16 +34,6 @@ def _corpus(root: Path, review_path: Path) -> Settings:
     corpus.mkdir(parents=True)
     shutil.copyfile(review_path, corpus / "review.txt")
     return Settings(corpus_dir=corpus, index_dir=root / "index", api_key=None)
-
-
-def _snapshot(settings: Settings) -> dict[str, str]:
-    """Hashes of every file of the corpus and index folders."""
-    out = {}
-    for base in (settings.corpus_dir, settings.index_dir):
-        for path in sorted(Path(base).rglob("*")):
-            if path.is_file():
-                out[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -260,24 +250,24 @@ def test_upload_ask_delete_cycle(rw):
 
 
 def test_upload_unsupported_type_is_415(rw):
-    before = _snapshot(rw.settings)
+    before = snapshot(rw.settings)
     for name in ("notes.docx", "noext", "image.png"):
         r = rw.post("/v1/documents", files={"file": (name, b"hello", "application/octet-stream")})
         assert r.status_code == 415, r.text
-    assert _snapshot(rw.settings) == before
+    assert snapshot(rw.settings) == before
 
 
 def test_upload_too_large_is_413(tmp_path, review_path):
     settings = _corpus(tmp_path, review_path).model_copy(update={"max_upload_bytes": 100})
     engine = build_fake_engine(settings.corpus_dir, settings.index_dir)
     with TestClient(create_app(settings, manager=fake_manager(settings, engine))) as client:
-        before = _snapshot(settings)
+        before = snapshot(settings)
         r = client.post("/v1/documents", files={"file": ("big.txt", b"word " * 100, "text/plain")})
         assert r.status_code == 413, r.text
         # Far over the limit: refused from the Content-Length header alone.
         r = client.post("/v1/documents", files={"file": ("huge.txt", b"w" * 200_000, "text/plain")})
         assert r.status_code == 413, r.text
-        assert _snapshot(settings) == before
+        assert snapshot(settings) == before
 
 
 @pytest.mark.parametrize(
@@ -290,12 +280,12 @@ def test_upload_too_large_is_413(tmp_path, review_path):
     ],
 )
 def test_upload_unreadable_file_is_422_and_changes_nothing(rw, name, data):
-    before = _snapshot(rw.settings)
+    before = snapshot(rw.settings)
     docs = rw.get("/v1/documents").json()
     r = rw.post("/v1/documents", files={"file": (name, data, "application/octet-stream")})
     assert r.status_code == 422, r.text
     assert name.split(".")[0] in r.json()["detail"]
-    assert _snapshot(rw.settings) == before
+    assert snapshot(rw.settings) == before
     assert rw.get("/v1/documents").json() == docs
 
 
@@ -310,9 +300,9 @@ def test_upload_without_file_is_422(rw):
 
 
 def test_delete_last_document_is_refused(rw):
-    before = _snapshot(rw.settings)
+    before = snapshot(rw.settings)
     assert rw.delete("/v1/documents/review").status_code == 409
-    assert _snapshot(rw.settings) == before
+    assert snapshot(rw.settings) == before
     assert rw.get("/readyz").json()["documents"] == 1
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from citeqa.api.app import create_app
 from citeqa.api.testing import ServerThread
-from citeqa.settings import Settings
+from helpers import indexed_review
 
 pytestmark = pytest.mark.slow
 
@@ -33,16 +33,8 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, review_path):
-    from citeqa.index.embedder import Embedder
-    from citeqa.index.store import build_index
-
-    root = tmp_path_factory.mktemp("web")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    shutil.copyfile(review_path, corpus / "review.txt")
-    settings = Settings(corpus_dir=corpus, index_dir=root / "index")
-    build_index([corpus / "review.txt"], settings.index_dir, Embedder(settings.model_name()))
+def server(tmp_path_factory, review_path, embedder):
+    settings = indexed_review(tmp_path_factory.mktemp("web"), review_path, embedder)
     with ServerThread(create_app(settings)) as running:
         yield running
 

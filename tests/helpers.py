@@ -1,0 +1,31 @@
+"""Helpers shared by test modules (importable: ``tests/`` is on pytest's pythonpath)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+from citeqa.settings import Settings
+
+
+def snapshot(settings: Settings) -> dict[str, str]:
+    """Hashes of every file of the corpus and index folders."""
+    out = {}
+    for base in (settings.corpus_dir, settings.index_dir):
+        for path in sorted(Path(base).rglob("*")):
+            if path.is_file():
+                out[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def indexed_review(root: Path, review_path: Path, embedder, **settings) -> Settings:
+    """A corpus folder holding a copy of the review, indexed with ``embedder``."""
+    from citeqa.index.store import build_index
+
+    corpus = root / "corpus"
+    corpus.mkdir()
+    shutil.copyfile(review_path, corpus / "review.txt")
+    out = Settings(corpus_dir=corpus, index_dir=root / "index", **settings)
+    build_index([corpus / "review.txt"], out.index_dir, embedder)
+    return out
