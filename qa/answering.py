@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from citeqa.qa.facts import Fact
-from citeqa.qa.lexicon import DRUG as _DRUGLIKE
+from citeqa.qa.lexicon import DRUG as DRUGLIKE
 from citeqa.qa.question import Question
 from citeqa.qa.vocabulary import MEASURE_BY_KEY
 
@@ -65,6 +65,9 @@ def score(q: Question, fact: Fact, retrieved: set[tuple[str, int]]) -> Scored | 
     coverage, entity = _coverage(q, fact)
     if q.entities and coverage < 0.5:
         return None
+    drugs = {e for e in q.entities if DRUGLIKE.match(e)}
+    if drugs and not drugs & fact.entities:
+        return None  # a figure for another drug is never the answer
     if q.measure:
         if fact.measure == "row" and q.measure in {"trial", "identifier"}:
             measure = 0.9  # a row of a table whose rows are trials
@@ -139,7 +142,7 @@ class Decision:
 
 def decide(q: Question, candidates: list[Scored]) -> Decision:
     """Pick the answer among scored candidates, detect disagreement, or abstain."""
-    if q.unknown and not q.entities and (q.measure or any(_DRUGLIKE.match(w.lower()) for w in q.unknown)):
+    if q.unknown and not q.entities and (q.measure or any(DRUGLIKE.match(w.lower()) for w in q.unknown)):
         return Decision("not_in_corpus", [], None)
     ranked = sorted(candidates, key=lambda s: (-s.score, s.fact.kind != "cell", s.fact.quote_start))
     if not ranked or ranked[0].score < MIN_SCORE:

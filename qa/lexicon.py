@@ -33,6 +33,9 @@ _GENERIC = {
     "tcr", "ipi", "ldh", "pet", "ct", "rr", "cr", "pr", "gvhd", "hct", "cd", "ici", "icans", "crs", "mo", "mos",
     "nct", "et", "al", "dna", "rna", "phase", "cohort", "table", "figure", "trial", "study", "clinical", "case",
     "references", "conclusions", "correspondence", "learning", "objectives",
+    # diseases and targets name the setting, not the therapy asked about
+    "mcl", "fl", "cll", "sll", "mzl", "hl", "chl", "ptcl", "pcnsl", "hgbl", "tfl", "mm", "aml", "cml", "mds", "btk",
+    "btki", "bcl", "myc", "xpo1", "abc", "gcb", "ebv", "hiv", "cns", "ecog", "ldh", "fish",
 }
 _STOP = {
     "the", "and", "plus", "with", "for", "of", "in", "on", "a", "an", "to", "or", "vs", "versus", "after", "prior",
