@@ -10,7 +10,7 @@ from citeqa.qa.question import Question
 from citeqa.qa.vocabulary import MEASURE_BY_KEY
 
 MIN_SCORE = 0.62
-CONFLICT_MARGIN = 0.12
+CONFLICT_MARGIN = 0.2
 
 
 @dataclass
@@ -71,6 +71,9 @@ def score(q: Question, fact: Fact, retrieved: set[tuple[str, int]]) -> Scored | 
     if q.measure:
         if fact.measure == "row" and q.measure in {"trial", "identifier"}:
             measure = 0.9  # a row of a table whose rows are trials
+        elif (q.measure == "n" and fact.measure is None and fact.unit is None and fact.value is not None
+              and fact.value.is_integer() and len(q.keywords & fact.clause_keywords) >= 2):
+            measure = 0.8  # "how many progressed within 6 months": "46 (75%) having progressed within 6 months"
         elif fact.measure != q.measure:
             return None
         else:
@@ -114,6 +117,9 @@ def score(q: Question, fact: Fact, retrieved: set[tuple[str, int]]) -> Scored | 
         keyword *= 5  # with no entity named, the question's words are what it is about
     bonus = (0.05 if fact.kind == "cell" else 0.0) + (0.05 if (fact.doc_id, fact.quote_start) in retrieved else 0.0)
     bonus += 0.03 if fact.explicit else 0.0
+    if q.measure and q.keywords:
+        # Words that qualify the measure ("progressed within 6 months") should stand near the figure.
+        bonus += 0.15 * len(q.keywords & fact.clause_keywords) / len(q.keywords)
     if fact.value is not None and fact.value in q.numbers:
         bonus -= 0.3  # a figure the question itself states is context, not the answer
     total = 0.35 * entity + 0.25 * measure + 0.25 * population + 0.1 * unit + 0.05 * keyword + bonus
@@ -156,10 +162,18 @@ def decide(q: Question, candidates: list[Scored]) -> Decision:
             return Decision("not_reported", [best], best)
         best = stated[0]
     agreeing = [s for s in close if s is not best and same_value(s.fact, best.fact)]
+    cell = next((s for s in agreeing if s.fact.kind == "cell" and s.coverage >= best.coverage
+                 and s.population >= best.population), None)
+    if best.fact.kind != "cell" and cell is not None:
+        # Where a table cell states the same figure, it is the source to show first.
+        agreeing = [best, *(s for s in agreeing if s is not cell)]
+        best = cell
     if exact:
         rivals: list[Scored] = []
         for s in close:
-            if s.fact.status == "not_reported" or s.coverage < 0.99 or s.population < 0.99 or s.fact.comparator != best.fact.comparator:
+            if (s.fact.status == "not_reported" or s.coverage < 0.99 or s.population < 0.99
+                    or s.fact.comparator != best.fact.comparator or q.measure not in {s.fact.measure, "row"}
+                    or best.fact.measure != s.fact.measure):
                 continue
             if not same_value(s.fact, best.fact) and all(not same_value(s.fact, r.fact) for r in rivals):
                 rivals.append(s)

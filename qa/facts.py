@@ -76,8 +76,13 @@ def find_measures(text: str) -> list[tuple[str, int, int]]:
 def populations_in(text: str) -> list[tuple[str, int]]:
     """Population features mentioned in ``text`` with their positions, implied ones added."""
     found: list[tuple[str, int]] = []
+    negated: list[tuple[int, int]] = []
     for pop in POPULATIONS:
         for match in pop.pattern.finditer(text):
+            if pop.key == "without_cart":
+                negated.append(match.span())
             found.append((pop.key, match.start()))
             found.extend((implied, match.start()) for implied in IMPLIES.get(pop.key, ()))
+    # "without prior CAR T" is not "prior CAR T"
+    found = [(k, p) for k, p in found if not (k == "post_cart" and any(a <= p < b for a, b in negated))]
     return sorted(found, key=lambda t: t[1])
