@@ -87,9 +87,9 @@ def score(q: Question, fact: Fact, retrieved: set[tuple[str, int]]) -> Scored | 
                 return None
             measure = min(0.8, 0.3 * overlap)
         elif fact.measure == "row":
-            measure = 0.8 if coverage >= 0.99 and q.entities and not q.units else 0.0
-        elif not q.asks_quantity:
-            return None
+            measure = 0.8 if coverage >= 0.99 and q.entities and q.asks_text else 0.0
+        elif not q.asks_quantity or fact.measure is not None:
+            return None  # a question naming no measure is not asking for an ORR or a PFS
         else:
             # Words near the number count fully, words elsewhere in its sentence half.
             overlap = len(q.keywords & fact.clause_keywords) + 0.5 * len((q.keywords & fact.keywords) - fact.clause_keywords)

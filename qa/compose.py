@@ -111,7 +111,7 @@ def _subject(fact: Fact, q: Question, quote: str, lexicon: Lexicon | None) -> st
     if words:
         return " ".join(words.values())
     names = [lexicon.display.get(e, e) for e in sorted(q.entities & fact.entities)] if lexicon else [fact.entity_label]
-    names = [n for n in names if n and not re.search(r"\d", n)]
+    names = [n for n in [*names, fact.entity_label] if n and not re.search(r"\d", n)]
     return names[0] if names else "The review"
 
 

@@ -27,7 +27,7 @@ _QUESTION_STOP = stems(
     "what which who whom how many much did does do was were is are the a an of in on for to with after prior post "
     "patients patient rate rates reported report reach reached achieve achieved give gave study trial cohort "
     "their they there this that these those value number percent percentage by at from among had has have show "
-    "car cart cell therapy t when where"
+    "car cart cell therapy t when where fraction proportion share percent percentage often common frequent"
 )
 
 
