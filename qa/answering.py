@@ -58,16 +58,8 @@ def _population(q: Question, fact: Fact) -> float:
     return 0.0
 
 
-def score(q: Question, fact: Fact, retrieved: set[tuple[str, int]]) -> Scored | None:
-    """Score how well ``fact`` answers ``q``; None when it cannot be the answer."""
-    if q.landmark and fact.landmark != q.landmark and fact.status != "sentence":
-        return None  # a 1-year rate does not answer a 2-year question
-    coverage, entity = _coverage(q, fact)
-    if q.entities and coverage < 0.5:
-        return None
-    drugs = {e for e in q.entities if DRUGLIKE.match(e)}
-    if drugs and not drugs & fact.entities:
-        return None  # a figure for another drug is never the answer
+def _measure(q: Question, fact: Fact, coverage: float) -> float | None:
+    """How well the fact's measure (or, for measure-less questions, its words and unit) fits; None: not at all."""
     if q.measure:
         if fact.measure == "row" and q.measure in {"trial", "identifier"}:
             measure = 0.9  # a row of a table whose rows are trials
@@ -104,6 +96,22 @@ def score(q: Question, fact: Fact, retrieved: set[tuple[str, int]]) -> Scored | 
             measure = 0.5 * unit_hit + 0.5 * cover if q.units else cover
         if measure <= 0.0:
             return None
+    return measure
+
+
+def score(q: Question, fact: Fact, retrieved: set[tuple[str, int]]) -> Scored | None:
+    """Score how well ``fact`` answers ``q``; None when it cannot be the answer."""
+    if q.landmark and fact.landmark != q.landmark and fact.status != "sentence":
+        return None  # a 1-year rate does not answer a 2-year question
+    coverage, entity = _coverage(q, fact)
+    if q.entities and coverage < 0.5:
+        return None
+    drugs = {e for e in q.entities if DRUGLIKE.match(e)}
+    if drugs and not drugs & fact.entities:
+        return None  # a figure for another drug is never the answer
+    measure = _measure(q, fact, coverage)
+    if measure is None:
+        return None
     population = _population(q, fact)
     if population == 0.0 or (q.populations - {"overall"} and population < 0.3):
         return None
