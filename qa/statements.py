@@ -176,17 +176,22 @@ def _paragraph_facts(doc: Document, lexicon: Lexicon, paragraph: list[_Sentence]
             entities = subject
             refs = refs or subject_refs
         previous_own = own
-        sentence_pops = [p for p, _ in populations_in(analysed)]
+        found = populations_in(analysed)
+        sentence_pops = {p for p, _ in found}
         inherited = subject_pops if ANAPHORA.search(analysed) or not own else set()
-        first_pop = populations_in(analysed)
-        if first_pop:
-            subject_pops = {first_pop[0][0]} | IMPLIES.get(first_pop[0][0], set())
+        if found:
+            subject_pops = {found[0][0]} | IMPLIES.get(found[0][0], set())
         mentions = [m for m in find_numbers(analysed) if m.start >= shift]
         measures = _assign_measures(analysed, mentions)
         populations = _populations(analysed, mentions, inherited)
         keywords = stems(analysed)
-        label = next((lexicon.display.get(e, e) for e in sorted(own or subject)), "")
         clauses = _clauses(analysed)
+        common = dict(
+            kind="sentence", doc_id=doc.doc_id, entities=frozenset(entities), named=frozenset(own),
+            entity_label=next((lexicon.display.get(e, e) for e in sorted(own or subject)), ""),
+            quote_start=sent.start, quote_end=sent.end, references=refs, section=_section(doc, sent.start),
+            keywords=keywords, explicit=bool(own),
+        )
         for i, (m, measure, (pops, comparator)) in enumerate(zip(mentions, measures, populations)):
             a, b = _clause_of(clauses, m.start)
             if m.explicit_n and i and re.fullmatch(r"\s*\(\s*n\s?=\s?", analysed[mentions[i - 1].end : m.start], re.IGNORECASE):
@@ -194,37 +199,27 @@ def _paragraph_facts(doc: Document, lexicon: Lexicon, paragraph: list[_Sentence]
             if not comparator and not ({"control", "without_cart", "overall"} & pops):
                 pops = pops | topic_pops
             facts.append(Fact(
-                kind="sentence", doc_id=doc.doc_id, status="value", value=None if m.is_range else m.value,
-                unit=m.unit, low=m.low, high=m.high, text=analysed[m.start : m.end], measure=measure,
-                populations=frozenset(pops), entities=frozenset(entities), named=frozenset(own), entity_label=label, landmark=landmark(analysed),
-                quote_start=sent.start, quote_end=sent.end, value_start=sent.start + m.start - shift,
-                value_end=sent.start + m.end - shift, references=refs, section=_section(doc, sent.start),
-                keywords=keywords, clause_keywords=stems(analysed[max(0, a - 30) : b + 30]), comparator=comparator,
-                explicit=bool(own),
+                status="value", value=None if m.is_range else m.value, unit=m.unit, low=m.low, high=m.high,
+                text=analysed[m.start : m.end], measure=measure, populations=frozenset(pops), landmark=landmark(analysed),
+                value_start=sent.start + m.start - shift, value_end=sent.start + m.end - shift,
+                clause_keywords=stems(analysed[max(0, a - 30) : b + 30]), comparator=comparator, **common,
             ))
         facts.append(Fact(
-            kind="sentence", doc_id=doc.doc_id, status="sentence", value=None, unit=None, low=None, high=None,
-            text=sent.text, measure="sentence", populations=frozenset(sentence_pops or inherited), entities=frozenset(entities),
-                named=frozenset(own),
-            entity_label=label, quote_start=sent.start, quote_end=sent.end, value_start=sent.start, value_end=sent.end,
-            references=refs, section=_section(doc, sent.start), keywords=keywords, clause_keywords=keywords, explicit=bool(own),
+            status="sentence", value=None, unit=None, low=None, high=None, text=sent.text, measure="sentence",
+            populations=frozenset(sentence_pops or inherited), value_start=sent.start, value_end=sent.end,
+            clause_keywords=keywords, **common,
         ))
         for match in _NOT_REACHED_TEXT.finditer(analysed):
-            if match.start() < shift:
-                continue
             a, _ = _clause_of(clauses, match.start())
-            named = [x for x in find_measures(analysed[a : match.start()])]
-            if not named:
+            before = find_measures(analysed[a : match.start()])
+            if match.start() < shift or not before:
                 continue
             facts.append(Fact(
-                kind="sentence", doc_id=doc.doc_id, status="not_reached", value=None, unit=None, low=None, high=None,
-                text=match.group(), measure=named[-1][0], populations=frozenset(sentence_pops and subject_pops or inherited),
-                entities=frozenset(entities), named=frozenset(own), entity_label=label, quote_start=sent.start, quote_end=sent.end,
+                status="not_reached", value=None, unit=None, low=None, high=None, text=match.group(),
+                measure=before[-1][0], populations=frozenset(sentence_pops and subject_pops or inherited),
                 value_start=sent.start + match.start() - shift, value_end=sent.start + match.end() - shift,
-                references=refs, section=_section(doc, sent.start), keywords=keywords,
-                clause_keywords=stems(analysed[a : match.end()]),
+                clause_keywords=stems(analysed[a : match.end()]), **common,
             ))
-
 
 def _section(doc: Document, pos: int) -> str | None:
     for section in doc.sections:
