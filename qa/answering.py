@@ -106,8 +106,7 @@ def score(q: Question, fact: Fact, retrieved: set[tuple[str, int]]) -> Scored | 
     coverage, entity = _coverage(q, fact)
     if q.entities and coverage < 0.5:
         return None
-    drugs = {e for e in q.entities if DRUGLIKE.match(e)}
-    if drugs and not drugs & fact.entities:
+    if q.drugs and not q.drugs & fact.entities:
         return None  # a figure for another drug is never the answer
     measure = _measure(q, fact, coverage)
     if measure is None:

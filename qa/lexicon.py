@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
@@ -153,42 +154,54 @@ class Lexicon:
             found |= self.concepts(word)
         return found
 
+    @cached_property
+    def _fuzzy_candidates(self) -> list[str]:
+        """Names a misspelt or truncated question word may stand for (built once, after building)."""
+        return sorted({w for w in self.vocab if w.isalpha()} | set(self.aliases))
+
+    def resolve_word(self, word: str) -> tuple[set[str], bool]:
+        """The concepts one question word names, tolerating misspellings and truncations.
+
+        Returns:
+            The concept tokens, and whether the word looks like an entity name (drug-like or
+            trial-like) that matches nothing in the corpus.
+        """
+        exact = self.concepts(word)
+        if exact:
+            return exact, False
+        forms = _forms(word)
+        found: set[str] = set()
+        candidates = self._fuzzy_candidates
+        for form in forms:
+            if not form.isalpha() or len(form) < 4 or form in _STOP or form in _GENERIC:
+                continue
+            best = process.extractOne(form, candidates, scorer=fuzz.ratio, score_cutoff=80) if len(form) >= 6 else None
+            if best and best[1] < 85 and best[0][:3] != form[:3]:
+                best = None
+            if best:
+                found |= self.canonical(best[0])
+                continue
+            prefixed = {self.variants.get(w, w) for w in candidates if w.startswith(form) and len(form) / len(w) >= 0.35}
+            if len(prefixed) == 1:
+                found |= self.canonical(prefixed.pop())
+        unknown = not found and bool(DRUG.match(forms[0]) or (_TRIAL.match(word) and forms[0] not in _GENERIC))
+        return found, unknown
+
     def resolve_question(self, text: str) -> tuple[set[str], list[str]]:
-        """Find entities in a question, tolerating misspellings and truncations.
+        """Find entities in a question (see :meth:`resolve_word`).
 
         Returns:
             The canonical entity tokens found, and the words that look like entity
-            names (drug-like or trial-like) but match nothing in the corpus.
+            names but match nothing in the corpus.
         """
         found: set[str] = set()
         unknown: list[str] = []
-        vocab_alpha = [w for w in self.vocab if w.isalpha()]
         for word in word_tokens(text):
-            exact = self.concepts(word)
-            if exact:
-                found |= exact
-                continue
-            forms = _forms(word)
-            matched = False
-            for form in forms:
-                if not form.isalpha() or len(form) < 4 or form in _STOP or form in _GENERIC:
-                    continue
-                candidates = vocab_alpha + list(self.aliases)
-                best = process.extractOne(form, candidates, scorer=fuzz.ratio, score_cutoff=80) if len(form) >= 6 else None
-                if best and best[1] < 85 and best[0][:3] != form[:3]:
-                    best = None
-                if best:
-                    found |= self.canonical(best[0])
-                    matched = True
-                    continue
-                prefixed = {self.variants.get(w, w) for w in candidates if w.startswith(form) and len(form) / len(w) >= 0.35}
-                if len(prefixed) == 1:
-                    found |= self.canonical(prefixed.pop())
-                    matched = True
-            if not matched and (DRUG.match(forms[0]) or (_TRIAL.match(word) and forms[0] not in _GENERIC)):
+            concepts, is_unknown = self.resolve_word(word)
+            found |= concepts
+            if is_unknown:
                 unknown.append(word)
         return found, unknown
-
 
 def _is_measure_label(text: str) -> bool:
     return any(m.pattern.search(text) for m in MEASURES)

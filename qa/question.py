@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from citeqa.qa.facts import find_measures, populations_in, stems
-from citeqa.qa.lexicon import Lexicon, word_tokens
+from citeqa.qa.lexicon import DRUG, Lexicon, word_tokens
 from citeqa.qa.vocabulary import REFERENCE_FIELDS, landmark, question_units
 
 _REFERENCE_CUE = re.compile(
@@ -48,11 +48,22 @@ class Question:
     """The question asks for a name, description or yes/no, not a figure: a sentence answers it."""
     asks_quantity: bool = False
     landmark: tuple[int, str] | None = None
+    drugs: set[str] = field(default_factory=set)
+    """The entities that are drugs: a figure about no one of them never answers."""
 
 
 def analyse(text: str, lexicon: Lexicon) -> Question:
     """Read the entity, measure, population and expected unit of ``text``."""
-    entities, unknown = lexicon.resolve_question(text)
+    entities: set[str] = set()
+    unknown: list[str] = []
+    entity_words: set[str] = set()
+    for word in word_tokens(text):
+        concepts, is_unknown = lexicon.resolve_word(word)
+        if concepts:
+            entities |= concepts
+            entity_words.add(word.lower())
+        if is_unknown:
+            unknown.append(word)
     measures = find_measures(text)
     measure = None
     if measures:
@@ -81,7 +92,6 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
                 reference_field = name
                 break
         reference_field = reference_field or "reference"
-    entity_words = {w.lower() for w in word_tokens(text) if lexicon.resolve_question(w)[0]}
     topic = text
     for _, start, end in sorted(measures, key=lambda m: -m[1]):  # the measure is not the topic
         topic = topic[:start] + " " + topic[end:]
@@ -91,4 +101,4 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
     asks_quantity = bool(units) or measure is not None or bool(_QUANTITY_CUE.search(text))
     asks_text = not asks_quantity and (bool(_TEXT_QUESTION.match(text)) or bool(_YES_NO.match(text)))
     return Question(text, entities, unknown, measure, pops, units, reference_field, keywords, numbers, asks_text,
-                    asks_quantity, landmark(text))
+                    asks_quantity, landmark(text), {e for e in entities if DRUG.match(e)})

@@ -186,6 +186,7 @@ def _paragraph_facts(doc: Document, lexicon: Lexicon, paragraph: list[_Sentence]
         populations = _populations(analysed, mentions, inherited)
         keywords = stems(analysed)
         clauses = _clauses(analysed)
+        time_point = landmark(analysed)
         common = dict(
             kind="sentence", doc_id=doc.doc_id, entities=frozenset(entities), named=frozenset(own),
             entity_label=next((lexicon.display.get(e, e) for e in sorted(own or subject)), ""),
@@ -200,7 +201,7 @@ def _paragraph_facts(doc: Document, lexicon: Lexicon, paragraph: list[_Sentence]
                 pops = pops | topic_pops
             facts.append(Fact(
                 status="value", value=None if m.is_range else m.value, unit=m.unit, low=m.low, high=m.high,
-                text=analysed[m.start : m.end], measure=measure, populations=frozenset(pops), landmark=landmark(analysed),
+                text=analysed[m.start : m.end], measure=measure, populations=frozenset(pops), landmark=time_point,
                 value_start=sent.start + m.start - shift, value_end=sent.start + m.end - shift,
                 clause_keywords=stems(analysed[max(0, a - 30) : b + 30]), comparator=comparator, **common,
             ))
