@@ -86,7 +86,8 @@ def _friendly() -> Iterator[None]:
 
 def _describe(exc: BaseException) -> str:
     name = type(exc).__name__
-    if name in {"IndexLoadError", "IndexBuildError", "EmbedderError", "IngestError", "BenchmarkError", "CaseFileError"}:
+    if name in {"IndexLoadError", "IndexBuildError", "EmbedderError", "IngestError", "BenchmarkError", "CaseFileError",
+                "BenchmarkDataError", "CorpusError", "ThresholdsError"}:
         return str(exc)
     if isinstance(exc, FileNotFoundError):
         return f"file not found: {exc.filename or exc}"
@@ -451,33 +452,63 @@ def serve(
 # --- eval ----------------------------------------------------------------------------
 
 
+class SuiteChoice(str, Enum):
+    review = "review"
+    evidence_inference = "evidence-inference"
+    litqa2 = "litqa2"
+    pdf = "pdf"
+    all = "all"
+
+
+class EvalSplit(str, Enum):
+    train = "train"
+    validation = "validation"
+
+
 @app.command("eval")
 def eval_(
     ctx: typer.Context,
-    files: Annotated[list[Path] | None, typer.Argument(help="Question files (JSONL); default: the bundled set.")] = None,
+    files: Annotated[list[Path] | None, typer.Argument(help="Review question files (JSONL); default: the bundled set.")] = None,
+    suites: Annotated[list[SuiteChoice] | None, typer.Option("--suite", help="Suite to run (repeatable): review (numeric + open, the default), evidence-inference, litqa2, pdf or all.")] = None,
+    split: Annotated[EvalSplit, typer.Option("--split", help="Evidence Inference split.")] = EvalSplit.validation,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N questions of each suite (a slice).")] = None,
+    own_docs: Annotated[bool, typer.Option("--own-docs", help="Index only the documents the selected questions are about (fast slices).")] = False,
+    benchmarks: Annotated[Path, typer.Option("--benchmarks", help="Folder holding evidence-inference/ and litqa2/.")] = Path("../shared/benchmarks"),
+    pdfs: Annotated[Path, typer.Option("--pdfs", help="Folder of the PDFs the pdf suite asks about.")] = Path("../shared/corpus/pdfs"),
+    cache: Annotated[Path, typer.Option("--cache", help="Where benchmark indexes and embeddings are cached.")] = Path("var/cache/eval"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
     report: Annotated[Path | None, typer.Option("--report", help="Write a Markdown report here.")] = None,
     junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here.")] = None,
     thresholds: Annotated[Path | None, typer.Option("--thresholds", help="Thresholds TOML (default: the bundled one).")] = None,
+    progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help="Progress bars (default: on a terminal).")] = None,
 ) -> None:
-    """Score the engine on the eval questions; exit 1 when a threshold is violated."""
+    """Score the engine on the eval suites, print one table; exit 1 when a threshold is violated."""
     settings = _settings(ctx)
     with _friendly():
-        harness = _optional("citeqa.eval.harness", "the eval harness")
-        engine = load_engine(settings)
-        for path in (report, junit):
+        suites_mod = _optional("citeqa.eval.suites", "the eval suites")
+        render = _optional("citeqa.eval.report", "the eval report")
+        from citeqa.eval.results import SuiteName
+
+        chosen = [c.value for c in suites or [SuiteChoice.review]]
+        names = list(suites_mod.ALL) if "all" in chosen else [SuiteName(c) for c in chosen]
+        opts = suites_mod.EvalOptions(
+            suites=names, question_files=files or None, benchmarks=benchmarks, pdfs=pdfs, split=split.value,
+            limit=limit, own_documents=own_docs, cache_dir=cache, thresholds=thresholds,
+            progress=sys.stderr.isatty() if progress is None else progress,
+        )
+
+        def make_engine(index: Any, embedder: Any) -> Any:
+            from citeqa.qa.engine import Engine
+
+            return Engine(index, embedder)
+
+        run = suites_mod.run_suites(opts, lambda: load_engine(settings), lambda: make_embedder(settings), make_engine)
+        for path, text in ((report, render.to_markdown), (junit, render.to_junit)):
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
-        text, status = harness.run_cli(
-            engine,
-            [str(f) for f in files] if files else None,
-            as_json=as_json,
-            report_path=report,
-            junit_path=junit,
-            thresholds_path=thresholds,
-        )
-    typer.echo(text)
-    raise typer.Exit(status)
+                path.write_text(text(run), encoding="utf-8")
+    typer.echo(render.to_json(run) if as_json else render.to_text(run))
+    raise typer.Exit(1 if run.violations else 0)
 
 
 @app.command("bench-retrieval")

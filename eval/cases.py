@@ -21,9 +21,11 @@ _SHAPES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "any_of": (frozenset({"any_of"}), frozenset({"unit", "tolerance"})),
     "text": (frozenset({"text"}), frozenset()),
     "abstain": (frozenset({"abstain"}), frozenset()),
+    "sentences": (frozenset({"sentences"}), frozenset()),
 }
 _CASE_KEYS = frozenset({"id", "question", "expected", "tags", "source", "note"})
-_SOURCE_KEYS = frozenset({"doc_id", "section", "reference"})
+_SOURCE_KEYS = frozenset({"doc_id", "section", "reference", "page"})
+OPEN_TAG = "open"
 
 
 class CaseFileError(ValueError):
@@ -39,15 +41,17 @@ class CaseFileError(ValueError):
 
 @dataclass(frozen=True)
 class Source:
-    """Where the expected answer lives: a document and a section (a heading or a table label).
+    """Where the expected answer lives: a document and a section (a heading or a table label) or page.
 
     ``sections`` holds every acceptable section (a figure stated both in the text and in a
-    table has two); ``section`` is the first.
+    table has two); ``section`` is the first. ``pages`` holds every acceptable 1-based page
+    (PDF sources).
     """
 
     doc_id: str
     sections: tuple[str, ...] = ()
     reference: int | None = None
+    pages: tuple[int, ...] = ()
 
     @property
     def section(self) -> str | None:
@@ -75,6 +79,16 @@ class Case:
     @property
     def part(self) -> str:
         return "holdout" if self.holdout else "main"
+
+    @property
+    def is_open(self) -> bool:
+        """An open (non-numeric) question: graded by the sentence(s) it must cite, or tagged ``open``."""
+        return self.kind == "sentences" or OPEN_TAG in self.tags
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        """``[start, end)`` of each expected sentence (``sentences`` cases; empty otherwise)."""
+        return [(s["start"], s["end"]) for s in self.expected.get("sentences", [])]
 
     @property
     def unit(self) -> str | None:
@@ -120,6 +134,8 @@ def _expected_kind(expected: Any, path: str, line: int) -> str:
             raise CaseFileError(path, line, "expected.any_of", "items must be numbers or non-empty strings")
     if kind == "text" and not (isinstance(expected["text"], str) and expected["text"].strip()):
         raise CaseFileError(path, line, "expected.text", "must be a non-empty string")
+    if kind == "sentences":
+        _check_sentences(expected["sentences"], path, line)
     if kind == "abstain" and expected["abstain"] is not True:
         raise CaseFileError(path, line, "expected.abstain", "must be true")
     if "unit" in expected and not isinstance(expected["unit"], str):
@@ -127,6 +143,22 @@ def _expected_kind(expected: Any, path: str, line: int) -> str:
     if "tolerance" in expected and not (_is_number(expected["tolerance"]) and expected["tolerance"] >= 0):
         raise CaseFileError(path, line, "expected.tolerance", "must be a non-negative number")
     return kind
+
+
+def _check_sentences(sentences: Any, path: str, line: int) -> None:
+    if not isinstance(sentences, list) or not sentences:
+        raise CaseFileError(path, line, "expected.sentences", "must be a non-empty list of {start, end, text}")
+    for i, item in enumerate(sentences):
+        where = f"expected.sentences[{i}]"
+        if not isinstance(item, dict) or set(item) != {"start", "end", "text"}:
+            raise CaseFileError(path, line, where, "must be an object with exactly start, end and text")
+        start, end, text = item["start"], item["end"], item["text"]
+        if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool) or isinstance(end, bool):
+            raise CaseFileError(path, line, where, "start and end must be integers")
+        if not 0 <= start < end:
+            raise CaseFileError(path, line, where, f"needs 0 <= start < end, got [{start}, {end})")
+        if not isinstance(text, str) or len(text) != end - start:
+            raise CaseFileError(path, line, where, f"text must be the {end - start} characters of [{start}, {end})")
 
 
 def _source(data: Any, path: str, line: int) -> Source | None:
@@ -147,7 +179,11 @@ def _source(data: Any, path: str, line: int) -> Source | None:
     reference = data.get("reference")
     if reference is not None and not (isinstance(reference, int) and not isinstance(reference, bool)):
         raise CaseFileError(path, line, "source.reference", "must be an integer")
-    return Source(doc_id, tuple(sections), reference)
+    page = data.get("page")
+    pages = [page] if isinstance(page, int) else page if page is not None else []
+    if not isinstance(pages, list) or not all(isinstance(p, int) and not isinstance(p, bool) and p >= 1 for p in pages):
+        raise CaseFileError(path, line, "source.page", "must be a page number (1-based), a list of them or null")
+    return Source(doc_id, tuple(sections), reference, tuple(pages))
 
 
 def parse_case(data: Any, path: str = "<memory>", line: int = 0) -> Case:

@@ -1,9 +1,9 @@
-"""Run eval cases through anything with ``.ask(question)``, score them and check thresholds.
+"""Run question-file cases through anything with ``.ask(question)`` and score them.
 
 Typical use (the CLI and the end-to-end gate test)::
 
     report = evaluate(engine, load_cases())
-    violations = check_thresholds(report, load_thresholds())
+    suites = review_suites(engine)          # [review numeric, review open] as SuiteResults
 """
 
 from __future__ import annotations
@@ -11,46 +11,24 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from citeqa.eval.cases import Case, load_cases
-from citeqa.eval.scoring import CaseResult, score_answer, summarise
+from citeqa.eval.results import Item, SuiteName, SuiteResult, check_parts
+from citeqa.eval.scoring import CaseResult, expected_label, score_answer, summarise
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_THRESHOLDS = Path(__file__).resolve().parent / "thresholds.toml"
 PARTS = ("main", "holdout")
-# Metrics a threshold may name; those in UPPER_BOUNDS are maxima, the rest minima.
-METRICS = (
-    "accuracy",
-    "credit",
-    "answerable_accuracy",
-    "abstention_precision",
-    "abstention_recall",
-    "grounding",
-    "citation_accuracy",
-    "recall_at_5",
-    "mrr",
-    "conflict_detection",
-    "latency_p50_ms",
-    "latency_p95_ms",
-    "errors",
-)
-UPPER_BOUNDS = frozenset({"latency_p50_ms", "latency_p95_ms", "errors"})
 
 
 class Asker(Protocol):
     """Anything that answers a question: the Engine, an HTTP client wrapper, a fake."""
 
     def ask(self, question: str) -> Any: ...
-
-
-class ThresholdsError(ValueError):
-    """The thresholds file names an unknown part or metric, or a non-numeric value."""
 
 
 @dataclass
@@ -61,9 +39,6 @@ class EvalReport:
     parts: dict[str, dict[str, Any]] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
 
-    def part_results(self, part: str) -> list[CaseResult]:
-        return [r for r in self.results if r.case.part == part]
-
     @property
     def failures(self) -> list[CaseResult]:
         """Results that are wrong, ungrounded or cite the wrong place."""
@@ -72,27 +47,6 @@ class EvalReport:
             for r in self.results
             if not r.score.correct or r.score.grounded is False or r.score.citation_ok is False
         ]
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-serialisable form: parts, violations and one entry per case."""
-        return {
-            "parts": self.parts,
-            "violations": list(self.violations),
-            "cases": [
-                {
-                    "id": r.case.id,
-                    "part": r.case.part,
-                    "question": r.case.question,
-                    "tags": r.case.tags,
-                    "expected": r.case.expected,
-                    "latency_ms": round(r.latency_ms, 3),
-                    "error": r.error,
-                    "score": dataclasses.asdict(r.score),
-                    "answer": r.answer,
-                }
-                for r in self.results
-            ],
-        }
 
 
 def answer_to_dict(answer: Any) -> dict[str, Any]:
@@ -117,6 +71,22 @@ def answer_to_dict(answer: Any) -> dict[str, Any]:
     raise TypeError(f"cannot read an answer of type {type(answer).__name__}")
 
 
+def timed_ask(asker: Any, question: str, **kwargs: Any) -> tuple[dict[str, Any] | None, str | None, float]:
+    """Ask one question and time it: ``(answer dict or None, error or None, milliseconds)``.
+
+    An exception becomes an error string (one failing question must not stop a run).
+    """
+    start = time.perf_counter()
+    answer: dict[str, Any] | None = None
+    error: str | None = None
+    try:
+        answer = answer_to_dict(asker.ask(question, **kwargs))
+    except Exception as exc:  # noqa: BLE001 - one failing question must not stop the run
+        error = f"{type(exc).__name__}: {exc}"
+        logger.warning("%r raised %s", question[:60], error)
+    return answer, error, (time.perf_counter() - start) * 1000
+
+
 def run_case(asker: Asker, case: Case) -> CaseResult:
     """Ask one question, time it and score the answer; an exception becomes a failed result.
 
@@ -127,15 +97,7 @@ def run_case(asker: Asker, case: Case) -> CaseResult:
     Returns:
         The scored result.
     """
-    start = time.perf_counter()
-    answer: dict[str, Any] | None = None
-    error: str | None = None
-    try:
-        answer = answer_to_dict(asker.ask(case.question))
-    except Exception as exc:  # noqa: BLE001 - one failing question must not stop the run
-        error = f"{type(exc).__name__}: {exc}"
-        logger.warning("case %s raised %s", case.id, error)
-    latency_ms = (time.perf_counter() - start) * 1000
+    answer, error, latency_ms = timed_ask(asker, case.question)
     return CaseResult(case=case, answer=answer, latency_ms=latency_ms, score=score_answer(case, answer), error=error)
 
 
@@ -164,7 +126,7 @@ def evaluate(
     Args:
         asker: An object with ``.ask(question)`` returning an Answer (or its dict).
         cases: The cases; None loads the bundled ``eval/questions.jsonl``.
-        thresholds: Minimum/maximum scores per part (see :func:`load_thresholds`); None skips the check.
+        thresholds: Minimum/maximum scores per part (``{part: {metric: bound}}``); None skips the check.
 
     Returns:
         The report with per-case results, per-part scores and any violations.
@@ -177,93 +139,58 @@ def evaluate(
     return report
 
 
-def load_thresholds(path: str | Path | None = None) -> dict[str, dict[str, float]]:
-    """Read a thresholds TOML file: ``[main]`` / ``[holdout]`` tables of metric = bound.
-
-    Args:
-        path: The file; None means the bundled ``eval/thresholds.toml``.
-
-    Returns:
-        ``{part: {metric: bound}}``.
-
-    Raises:
-        ThresholdsError: On an unknown part or metric, or a non-numeric bound.
-    """
-    path = Path(path) if path is not None else DEFAULT_THRESHOLDS
-    with open(path, "rb") as fh:
-        data = tomllib.load(fh)
-    out: dict[str, dict[str, float]] = {}
-    for part, table in data.items():
-        if part not in PARTS or not isinstance(table, dict):
-            raise ThresholdsError(f"{path}: unknown table [{part}] (use [main] or [holdout])")
-        out[part] = {}
-        for metric, bound in table.items():
-            if metric not in METRICS:
-                raise ThresholdsError(f"{path}: [{part}] unknown metric {metric!r}; known: {', '.join(METRICS)}")
-            if isinstance(bound, bool) or not isinstance(bound, (int, float)):
-                raise ThresholdsError(f"{path}: [{part}] {metric} must be a number")
-            out[part][metric] = float(bound)
-    return out
-
-
 def check_thresholds(report: EvalReport, thresholds: dict[str, dict[str, float]]) -> list[str]:
-    """List the thresholds a report violates (empty when all pass).
-
-    A metric that could not be measured (None, e.g. no abstain cases in the file) or a
-    part with no cases is skipped. Latency and ``errors`` bounds are maxima; all other
-    bounds are minima.
-
-    Args:
-        report: An evaluated report.
-        thresholds: ``{part: {metric: bound}}`` as from :func:`load_thresholds`.
-
-    Returns:
-        One message per violation, e.g. ``"main.accuracy 0.812 < 0.850"``.
-    """
-    violations = []
-    for part, bounds in thresholds.items():
-        scores = report.parts.get(part)
-        if scores is None:
-            continue
-        for metric, bound in bounds.items():
-            value = scores.get(metric)
-            if value is None:
-                continue
-            if metric in UPPER_BOUNDS and value > bound:
-                violations.append(f"{part}.{metric} {value:.3f} > {bound:.3f}")
-            elif metric not in UPPER_BOUNDS and value < bound:
-                violations.append(f"{part}.{metric} {value:.3f} < {bound:.3f}")
-    return violations
+    """List the ``{part: {metric: bound}}`` thresholds a report violates (see ``results.check_parts``)."""
+    return check_parts(report.parts, thresholds)
 
 
-def run_cli(
-    asker: Asker,
-    files: Sequence[str | Path] | None = None,
-    *,
-    as_json: bool = False,
-    report_path: str | Path | None = None,
-    junit_path: str | Path | None = None,
-    thresholds_path: str | Path | None = None,
-) -> tuple[str, int]:
-    """Everything ``citeqa eval [FILE ...] [--json] [--report PATH] [--junit PATH]`` does except printing.
+REVIEW_METRICS = (
+    "n", "accuracy", "credit", "answerable_accuracy", "abstention_precision", "abstention_recall", "grounding",
+    "citation_accuracy", "recall_at_5", "mrr", "conflict_detection", "latency_p50_ms", "latency_p95_ms", "errors",
+)
+OPEN_METRICS = (
+    "n", "accuracy", "answerable_accuracy", "abstention_precision", "abstention_recall", "grounding",
+    "recall_at_5", "mrr", "latency_p50_ms", "latency_p95_ms", "errors",
+)
+
+
+def _items(report: EvalReport) -> list[Item]:
+    return [
+        Item(
+            id=r.case.id,
+            part=r.case.part,
+            question=r.case.question,
+            ok=r.error is None and not r.score.message,
+            message=r.score.message,
+            latency_ms=r.latency_ms,
+            error=r.error,
+            detail={"expected": expected_label(r.case), "got": r.score.got, "cited": r.score.cited_sections},
+        )
+        for r in report.results
+    ]
+
+
+def suite_result(report: EvalReport, suite: str, label: str, metrics: tuple[str, ...] = REVIEW_METRICS) -> SuiteResult:
+    """An evaluated question file as one suite (parts main/holdout)."""
+    return SuiteResult(suite=suite, label=label, parts=report.parts, items=_items(report), metrics=metrics)
+
+
+def review_suites(asker: Asker, cases: Iterable[Case] | None = None) -> list[SuiteResult]:
+    """Run the review question set as two suites: numeric (every case not tagged ``open``) and open.
 
     Args:
-        asker: The engine (anything with ``.ask``).
-        files: Question files; None/empty means the bundled set.
-        as_json: Return the JSON report instead of the text summary.
-        report_path: Where to write the Markdown report, if anywhere.
-        junit_path: Where to write the JUnit XML, if anywhere.
-        thresholds_path: Thresholds file; None means the bundled one.
+        asker: The engine over the review corpus.
+        cases: The cases; None loads the bundled ``eval/questions.jsonl``.
 
     Returns:
-        The text to print and the exit status (1 when a threshold is violated, else 0).
+        The numeric suite, then the open suite (each only when it has cases).
     """
-    from citeqa.eval import report as render
-
-    report = evaluate(asker, load_cases(files or None), load_thresholds(thresholds_path))
-    if report_path is not None:
-        Path(report_path).write_text(render.to_markdown(report), encoding="utf-8")
-    if junit_path is not None:
-        Path(junit_path).write_text(render.to_junit(report), encoding="utf-8")
-    text = render.to_json(report) if as_json else render.to_text(report)
-    return text, 1 if report.violations else 0
+    cases = load_cases() if cases is None else list(cases)
+    out = []
+    numeric = [c for c in cases if not c.is_open]
+    open_ = [c for c in cases if c.is_open]
+    if numeric:
+        out.append(suite_result(evaluate(asker, numeric), SuiteName.review.value, "review, numeric"))
+    if open_:
+        out.append(suite_result(evaluate(asker, open_), SuiteName.review_open.value, "review, open", OPEN_METRICS))
+    return out

@@ -1,37 +1,55 @@
-"""Render an EvalReport: terminal text, Markdown, JUnit XML and JSON. Nothing here prints."""
+"""Render an EvalRun: one terminal table, Markdown, JUnit XML and JSON. Nothing here prints.
+
+The table has one row per suite and metric, the suite's parts as columns (``main`` — or the
+benchmark split — and ``holdout``), and the published anchor and the issue's target beside ours
+(from ``eval/anchors.toml``).
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from typing import Any
 
-from citeqa.eval.harness import PARTS, EvalReport
-from citeqa.eval.scoring import CaseResult, expected_label
+from citeqa.eval.results import Anchor, EvalRun, Item, SuiteResult, load_anchors
 
 logger = logging.getLogger(__name__)
 
-# (metric key, label, kind) - kind "pct" renders as a percentage, "ms" as milliseconds.
-SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("n", "cases", "int"),
-    ("accuracy", "answer accuracy", "pct"),
-    ("credit", "answer credit (partial for conflicts)", "pct"),
-    ("answerable_accuracy", "accuracy on answerable cases", "pct"),
-    ("abstention_precision", "abstention precision", "pct"),
-    ("abstention_recall", "abstention recall", "pct"),
-    ("grounding", "grounding", "pct"),
-    ("citation_accuracy", "citation accuracy", "pct"),
-    ("recall_at_5", "retrieval recall@5", "pct"),
-    ("mrr", "retrieval MRR", "float"),
-    ("conflict_detection", "conflicts flagged", "pct"),
-    ("latency_p50_ms", "latency p50", "ms"),
-    ("latency_p95_ms", "latency p95", "ms"),
-    ("errors", "errors", "int"),
-)
+# metric -> (label, kind); kind "pct" renders as a percentage, "ms" as milliseconds.
+METRIC_LABELS: dict[str, tuple[str, str]] = {
+    "n": ("questions", "int"),
+    "accuracy": ("accuracy", "pct"),
+    "credit": ("credit (partial for conflicts)", "pct"),
+    "answerable_accuracy": ("accuracy on answerable", "pct"),
+    "abstention_precision": ("abstention precision", "pct"),
+    "abstention_recall": ("abstention recall", "pct"),
+    "grounding": ("grounding", "pct"),
+    "citation_accuracy": ("citation accuracy", "pct"),
+    "recall_at_5": ("retrieval recall@5", "pct"),
+    "mrr": ("retrieval MRR", "float"),
+    "conflict_detection": ("conflicts flagged", "pct"),
+    "evidence_at_5": ("evidence in top 5", "pct"),
+    "article_at_5": ("article in top 5", "pct"),
+    "answer_rate": ("answered", "pct"),
+    "cited_evidence_share_answered": ("cites evidence / answered", "pct"),
+    "cited_evidence_share_all": ("cites evidence / all", "pct"),
+    "miscited_share_all": ("answered, evidence not cited / all", "pct"),
+    "precision": ("precision (correct / answered)", "pct"),
+    "key_passage_at_10": ("key passage in top 10", "pct"),
+    "key_passage_extracted": ("key passage extracted", "pct"),
+    "choice_quoted": ("choice stated in a cited quote", "pct"),
+    "latency_p50_ms": ("latency p50", "ms"),
+    "latency_p95_ms": ("latency p95", "ms"),
+    "errors": ("errors", "int"),
+}
+HOLDOUT = "holdout"
+FAILURES_SHOWN = 12
 
 
-def _cell(value: Any, kind: str) -> str:
+def cell(value: Any, kind: str) -> str:
+    """A metric value for display (``n/a`` when it could not be measured)."""
     if value is None:
         return "n/a"
     if kind == "pct":
@@ -43,148 +61,148 @@ def _cell(value: Any, kind: str) -> str:
     return str(value)
 
 
-def _clip(text: str, width: int) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _main_part(result: SuiteResult) -> str | None:
+    return next((p for p in result.parts if p != HOLDOUT), None)
 
 
-def _failure_row(r: CaseResult) -> tuple[str, str, str, str, str]:
-    got = r.error or r.score.got
-    if r.score.message and r.score.correct:  # right answer, but ungrounded or mis-cited
-        got = f"{got} [{r.score.message}]"
-    return (
-        r.case.id + (" (holdout)" if r.case.holdout else ""),
-        r.case.question,
-        expected_label(r.case),
-        got,
-        ", ".join(r.score.cited_sections) or "-",
-    )
+def table_rows(run: EvalRun, anchors: Sequence[Anchor] | None = None) -> list[tuple[str, ...]]:
+    """``(suite, metric, main, holdout, anchor, target)`` display rows, one per suite metric."""
+    anchors = load_anchors() if anchors is None else anchors
+    by_key = {(a.suite, a.metric): a for a in anchors}
+    rows = []
+    for result in run.suites:
+        main = _main_part(result)
+        for metric in result.metrics or tuple(k for k in result.parts.get(main or "", {}) if k in METRIC_LABELS):
+            label, kind = METRIC_LABELS.get(metric, (metric, "float"))
+            values = [result.parts.get(p, {}).get(metric) if p else None for p in (main, HOLDOUT)]
+            present = [p in result.parts for p in (main, HOLDOUT)]
+            a = by_key.get((result.suite, metric))
+            rows.append((
+                result.label,
+                label,
+                *(cell(v, kind) if ok else "" for v, ok in zip(values, present)),
+                cell(a.anchor, kind) if a and a.anchor is not None else "",
+                ("≥ " + cell(a.target, kind)) if a and a.target is not None else "",
+            ))
+    return rows
 
 
-def _parts(report: EvalReport) -> list[str]:
-    return [p for p in PARTS if p in report.parts]
+HEADER = ("suite", "metric", "main", "holdout", "anchor", "target")
 
 
-def to_text(report: EvalReport, width: int = 160) -> str:
-    """A plain-text failures table followed by the summary, for the terminal.
+def _anchor_sources(run: EvalRun, anchors: Sequence[Anchor]) -> list[str]:
+    ran = {r.suite for r in run.suites}
+    seen, out = set(), []
+    for a in anchors:
+        if a.suite in ran and a.anchor is not None and a.source and a.source not in seen:
+            seen.add(a.source)
+            out.append(f"{a.suite}: {a.source}")
+    return out
 
-    Args:
-        report: The evaluated report.
-        width: Target line width for the failures table.
 
-    Returns:
-        The text (the caller prints it).
-    """
-    lines: list[str] = []
-    failures = report.failures
-    if failures:
-        widths = [26, max(20, width - 26 - 18 - 30 - 22 - 8), 18, 30, 22]
-        header = ("id", "question", "expected", "got", "cited")
-        lines.append(f"FAILURES ({len(failures)})")
-        lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip())
-        lines.append("  ".join("-" * w for w in widths))
-        for r in failures:
-            cells = _failure_row(r)
-            lines.append("  ".join(_clip(c, w).ljust(w) for c, w in zip(cells, widths)).rstrip())
-        lines.append("")
-    parts = _parts(report)
-    lines.append("SUMMARY")
-    lines.append("metric".ljust(40) + "".join(p.rjust(12) for p in parts))
-    for key, label, kind in SUMMARY_ROWS:
-        lines.append(label.ljust(40) + "".join(_cell(report.parts[p].get(key), kind).rjust(12) for p in parts))
+def _failures(result: SuiteResult) -> list[Item]:
+    return [i for i in result.items if not i.ok or i.error]
+
+
+def to_text(run: EvalRun, anchors: Sequence[Anchor] | None = None) -> str:
+    """The one table, anchor sources, notes, the first failures of each suite and the threshold verdict."""
+    anchors = load_anchors() if anchors is None else anchors
+    rows = [HEADER, *table_rows(run, anchors)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(HEADER))]
+    lines = []
+    for n, row in enumerate(rows):
+        lines.append("  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    sources = _anchor_sources(run, anchors)
+    if sources:
+        lines += ["", "anchors: " + "; ".join(sources)]
+    notes = [f"{r.label}: {note}" for r in run.suites for note in r.notes]
+    if notes:
+        lines += ["", "notes:", *(f"  {n}" for n in notes)]
+    for result in run.suites:
+        failures = _failures(result)
+        if not failures:
+            continue
+        lines += ["", f"FAILURES {result.label} ({len(failures)} of {len(result.items)})"]
+        for item in failures[:FAILURES_SHOWN]:
+            why = item.error or item.message
+            tag = " (holdout)" if item.part == HOLDOUT else ""
+            lines.append(f"  {item.id}{tag}: {_clip(item.question, 70)} — {_clip(why, 110)}")
+        if len(failures) > FAILURES_SHOWN:
+            lines.append(f"  … {len(failures) - FAILURES_SHOWN} more (--json or --report for all)")
     lines.append("")
-    if report.violations:
-        lines.append("THRESHOLDS VIOLATED")
-        lines.extend(f"  {v}" for v in report.violations)
+    if run.violations:
+        lines += ["THRESHOLDS VIOLATED", *(f"  {v}" for v in run.violations)]
     else:
         lines.append("thresholds: all met")
     return "\n".join(lines)
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _md(text: Any) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
-def to_markdown(report: EvalReport) -> str:
-    """A Markdown report: summary per part, thresholds, per-tag accuracy and failures.
-
-    Args:
-        report: The evaluated report.
-
-    Returns:
-        The Markdown document.
-    """
-    parts = _parts(report)
-    out = ["# citeqa evaluation", "", "## Summary", ""]
-    out.append("| metric | " + " | ".join(parts) + " |")
-    out.append("|---|" + "---:|" * len(parts))
-    for key, label, kind in SUMMARY_ROWS:
-        out.append(f"| {label} | " + " | ".join(_cell(report.parts[p].get(key), kind) for p in parts) + " |")
+def to_markdown(run: EvalRun, anchors: Sequence[Anchor] | None = None) -> str:
+    """A Markdown report: the table, anchors, notes, thresholds and every failure per suite."""
+    anchors = load_anchors() if anchors is None else anchors
+    out = ["# citeqa evaluation", "", "| " + " | ".join(HEADER) + " |", "|---|---|---:|---:|---:|---:|"]
+    out += ["| " + " | ".join(_md(c) for c in row) + " |" for row in table_rows(run, anchors)]
+    sources = _anchor_sources(run, anchors)
+    if sources:
+        out += ["", "Anchors: " + "; ".join(_md(s) for s in sources)]
+    notes = [f"{r.label}: {note}" for r in run.suites for note in r.notes]
+    if notes:
+        out += ["", "## Notes", "", *(f"- {_md(n)}" for n in notes)]
     out += ["", "## Thresholds", ""]
-    if report.violations:
-        out += [f"- **violated:** `{v}`" for v in report.violations]
-    else:
-        out.append("All thresholds met.")
-    out += ["", "## Accuracy by tag", "", "| tag | " + " | ".join(parts) + " |", "|---|" + "---:|" * len(parts)]
-    tags = sorted({t for p in parts for t in report.parts[p]["by_tag"]})
-    for tag in tags:
-        cells = []
-        for p in parts:
-            entry = report.parts[p]["by_tag"].get(tag)
-            cells.append(f"{entry['correct']}/{entry['n']}" if entry else "-")
-        out.append(f"| {_md(tag)} | " + " | ".join(cells) + " |")
-    failures = report.failures
-    out += ["", f"## Failures ({len(failures)})", ""]
-    if failures:
-        out += ["| id | question | expected | got | cited section |", "|---|---|---|---|---|"]
-        for r in failures:
-            out.append("| " + " | ".join(_md(c) for c in _failure_row(r)) + " |")
-    else:
-        out.append("None.")
+    out += [f"- **violated:** `{v}`" for v in run.violations] if run.violations else ["All thresholds met."]
+    for result in run.suites:
+        failures = _failures(result)
+        out += ["", f"## Failures: {_md(result.label)} ({len(failures)} of {len(result.items)})", ""]
+        if not failures:
+            out.append("None.")
+            continue
+        out += ["| id | part | question | why |", "|---|---|---|---|"]
+        out += [f"| {_md(i.id)} | {i.part} | {_md(i.question)} | {_md(i.error or i.message)} |" for i in failures]
     return "\n".join(out) + "\n"
 
 
-def to_junit(report: EvalReport) -> str:
-    """JUnit XML: one ``<testsuite>`` per part, one ``<testcase>`` per case.
+def to_junit(run: EvalRun) -> str:
+    """JUnit XML: one ``<testsuite>`` per suite and part, one ``<testcase>`` per question.
 
-    A wrong, ungrounded or mis-cited answer is a ``<failure>``; a question whose ``ask``
-    raised is an ``<error>``.
-
-    Args:
-        report: The evaluated report.
-
-    Returns:
-        The XML document as a string.
+    A wrong, ungrounded or mis-cited answer is a ``<failure>``; a question whose ``ask`` raised
+    is an ``<error>``.
     """
     root = ET.Element("testsuites", name="citeqa-eval")
     total = {"tests": 0, "failures": 0, "errors": 0}
-    for part in _parts(report):
-        results = report.part_results(part)
-        suite = ET.SubElement(root, "testsuite", name=f"citeqa.eval.{part}")
-        counts = {"tests": len(results), "failures": 0, "errors": 0}
-        elapsed = 0.0
-        for r in results:
-            elapsed += r.latency_ms / 1000
-            tc = ET.SubElement(
-                suite, "testcase", classname=f"citeqa.eval.{part}", name=r.case.id, time=f"{r.latency_ms / 1000:.3f}"
-            )
-            if r.error is not None:
-                counts["errors"] += 1
-                el = ET.SubElement(tc, "error", message=r.error, type="error")
-                el.text = r.case.question
-            elif r.score.message:
-                counts["failures"] += 1
-                el = ET.SubElement(tc, "failure", message=r.score.message, type="failure")
-                el.text = f"question: {r.case.question}\ncited: {', '.join(r.score.cited_sections) or '-'}"
-        for key, value in counts.items():
-            suite.set(key, str(value))
-            total[key] += value
-        suite.set("time", f"{elapsed:.3f}")
+    for result in run.suites:
+        for part in result.parts:
+            items = [i for i in result.items if i.part == part]
+            name = f"citeqa.eval.{result.suite}.{part}"
+            suite = ET.SubElement(root, "testsuite", name=name)
+            counts = {"tests": len(items), "failures": 0, "errors": 0}
+            for item in items:
+                tc = ET.SubElement(suite, "testcase", classname=name, name=item.id, time=f"{item.latency_ms / 1000:.3f}")
+                if item.error is not None:
+                    counts["errors"] += 1
+                    ET.SubElement(tc, "error", message=item.error, type="error").text = item.question
+                elif not item.ok:
+                    counts["failures"] += 1
+                    ET.SubElement(tc, "failure", message=item.message or "wrong", type="failure").text = item.question
+            for key, value in counts.items():
+                suite.set(key, str(value))
+                total[key] += value
+            suite.set("time", f"{sum(i.latency_ms for i in items) / 1000:.3f}")
     for key, value in total.items():
         root.set(key, str(value))
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def to_json(report: EvalReport) -> str:
-    """The report as indented JSON (see ``EvalReport.to_dict``)."""
-    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
+def to_json(run: EvalRun) -> str:
+    """The run as indented JSON (see ``EvalRun.to_dict``)."""
+    return json.dumps(run.to_dict(), indent=2, ensure_ascii=False)

@@ -143,10 +143,13 @@ def passage_matches(passage: dict[str, Any], source: Source) -> bool:
 
     Same ``doc_id`` and either the same section, the same table label (``table`` field or a
     table passage whose text starts with "Table N."), or — for reference sources — the
-    reference number among the passage's ``references``.
+    reference number among the passage's ``references``. A source with ``pages`` (PDF
+    questions) matches on the passage's page instead.
     """
     if passage.get("doc_id") != source.doc_id:
         return False
+    if source.pages:
+        return passage.get("page") in source.pages
     if _section_matches(passage.get("section"), source) or _section_matches(_passage_table(passage), source):
         return True
     if source.reference is not None:
@@ -159,10 +162,12 @@ def citation_matches(citation: dict[str, Any], source: Source, passages: Sequenc
 
     Same ``doc_id`` and either its ``section``, its ``cell.table``, the retrieved passage it
     quotes (looked up by ``passage_id`` in ``passages``) or — for reference sources — one of its
-    ``references`` matches the source.
+    ``references`` matches the source. A source with ``pages`` matches on the citation's page.
     """
     if citation.get("doc_id") != source.doc_id:
         return False
+    if source.pages:
+        return citation.get("page") in source.pages
     cell = citation.get("cell") or {}
     if _section_matches(citation.get("section"), source) or _section_matches(cell.get("table"), source):
         return True
@@ -196,6 +201,53 @@ def grounding(answer: dict[str, Any]) -> list[float]:
         if not any(close(n, q, 1e-9) for q in quoted) and n not in missing:
             missing.append(n)
     return missing
+
+
+# ---------------------------------------------------------------- spans
+
+
+def overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    """Characters shared by two ``[start, end)`` spans (0 when disjoint)."""
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+def _span_of(item: dict[str, Any]) -> tuple[int, int] | None:
+    start, end = item.get("start"), item.get("end")
+    if isinstance(start, int) and isinstance(end, int) and end > start:
+        return start, end
+    return None
+
+
+def cites_spans(citation: dict[str, Any], doc_id: str, spans: Sequence[tuple[int, int]]) -> bool:
+    """A citation states an expected sentence: same document, and at least half of the citation's
+    characters lie inside the expected spans (so a clause of the sentence counts, a whole passage
+    around it does not)."""
+    span = _span_of(citation)
+    if citation.get("doc_id") != doc_id or span is None:
+        return False
+    inside = sum(overlap(span, s) for s in spans)
+    return inside > 0 and 2 * inside >= span[1] - span[0]
+
+
+def touches_spans(item: dict[str, Any], doc_id: str, spans: Sequence[tuple[int, int]]) -> bool:
+    """A passage or citation in ``doc_id`` shares at least one character with an expected span."""
+    span = _span_of(item)
+    return item.get("doc_id") == doc_id and span is not None and any(overlap(span, s) for s in spans)
+
+
+def span_rank(answer: dict[str, Any], doc_id: str, spans: Sequence[tuple[int, int]]) -> int:
+    """1-based rank of the first retrieved passage touching an expected span; 0 when none does."""
+    for rank, passage in enumerate(answer.get("passages") or [], start=1):
+        if touches_spans(passage, doc_id, spans):
+            return rank
+    return 0
+
+
+def _score_sentences(case: Case, answer: dict[str, Any]) -> tuple[bool, str]:
+    doc_id = case.source.doc_id if case.source else "review"
+    ok = any(cites_spans(c, doc_id, case.spans) for c in answer.get("citations") or [])
+    quotes = " | ".join((c.get("quote") or "")[:80] for c in answer.get("citations") or [])
+    return ok, quotes or (answer.get("answer") or "")
 
 
 # ---------------------------------------------------------------- per shape
@@ -275,6 +327,9 @@ def expected_label(case: Case) -> str:
         return "any of " + " | ".join(f"{o:g}" if not isinstance(o, str) else o for o in e["any_of"])
     if case.kind == "text":
         return f'"{e["text"]}"'
+    if case.kind == "sentences":
+        first = e["sentences"][0]
+        return f"cite [{first['start']},{first['end']}) " + first["text"][:60] + ("…" if len(first["text"]) > 60 else "")
     return "abstain"
 
 
@@ -295,8 +350,8 @@ def score_answer(case: Case, answer: dict[str, Any] | None) -> CaseScore:
             credit=0.0,
             abstained=False,
             expect_abstain=expect_abstain,
-            retrieval_rank=0 if case.source else None,
-            citation_ok=False if case.source and not expect_abstain else None,
+            retrieval_rank=0 if case.source or case.kind == "sentences" else None,
+            citation_ok=False if case.source and not expect_abstain and case.kind != "sentences" else None,
             got="(error)",
             message="no answer (the system raised)",
         )
@@ -309,12 +364,14 @@ def score_answer(case: Case, answer: dict[str, Any] | None) -> CaseScore:
         conflict_flagged=bool(answer.get("conflict")),
         cited_sections=cited_sections(answer),
     )
-    if case.source is not None:
+    if case.kind == "sentences":
+        score.retrieval_rank = span_rank(answer, case.source.doc_id if case.source else "review", case.spans)
+    elif case.source is not None:
         score.retrieval_rank = retrieval_rank(answer, case.source)
     if not abstained:
         score.ungrounded = grounding(answer)
         score.grounded = not score.ungrounded
-        if case.source is not None and not expect_abstain:
+        if case.source is not None and not expect_abstain and case.kind != "sentences":
             passages = answer.get("passages") or []
             score.citation_ok = any(
                 citation_matches(c, case.source, passages) for c in answer.get("citations") or []
@@ -330,6 +387,8 @@ def score_answer(case: Case, answer: dict[str, Any] | None) -> CaseScore:
         score.correct, score.got = _score_range(case, answer)
     elif case.kind == "any_of":
         score.correct, score.credit, score.got = _score_any_of(case, answer)
+    elif case.kind == "sentences":
+        score.correct, score.got = _score_sentences(case, answer)
     else:
         score.correct, score.got = _score_text(case, answer)
     if case.kind != "any_of":
@@ -341,7 +400,8 @@ def score_answer(case: Case, answer: dict[str, Any] | None) -> CaseScore:
         problems.append("ungrounded numbers " + ", ".join(f"{n:g}" for n in score.ungrounded))
     if score.citation_ok is False:
         src = case.source
-        problems.append(f"no citation at {src.doc_id}:{' or '.join(src.sections)}")  # type: ignore[union-attr]
+        where = " or ".join(src.sections) or "p. " + " or ".join(map(str, src.pages))  # type: ignore[union-attr]
+        problems.append(f"no citation at {src.doc_id}:{where}")  # type: ignore[union-attr]
     score.message = "; ".join(problems)
     return score
 

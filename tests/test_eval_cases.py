@@ -7,7 +7,7 @@ import json
 import pytest
 
 from citeqa.eval.cases import CaseFileError, load_cases, split_parts
-from citeqa.eval.harness import ThresholdsError, load_thresholds
+from citeqa.eval.results import ThresholdsError, load_thresholds
 
 
 def write(tmp_path, lines, name="q.jsonl"):
@@ -74,7 +74,13 @@ def test_unknown_expected_keys(tmp_path):
         ({"id": "a", "question": "q?", "expected": {"abstain": False}}, "expected.abstain"),
         ({"id": "a", "question": "q?", "expected": {"number": 1}, "tags": "x"}, "tags"),
         ({"id": "a", "question": "q?", "expected": {"number": 1}, "source": {"section": "x"}}, "source.doc_id"),
-        ({"id": "a", "question": "q?", "expected": {"number": 1}, "source": {"doc_id": "r", "page": 1}}, "source"),
+        ({"id": "a", "question": "q?", "expected": {"number": 1}, "source": {"doc_id": "r", "pages": 1}}, "source"),
+        ({"id": "a", "question": "q?", "expected": {"number": 1}, "source": {"doc_id": "r", "page": 0}}, "source.page"),
+        ({"id": "a", "question": "q?", "expected": {"sentences": []}}, "expected.sentences"),
+        ({"id": "a", "question": "q?", "expected": {"sentences": [{"start": 5, "end": 3, "text": ""}]}},
+         "expected.sentences[0]"),
+        ({"id": "a", "question": "q?", "expected": {"sentences": [{"start": 0, "end": 3, "text": "ab"}]}},
+         "expected.sentences[0]"),
         ({"id": "a", "question": "q?", "expected": {"number": 1}, "source": {"doc_id": "r", "section": 3}}, "source.section"),
     ],
 )
@@ -99,18 +105,23 @@ def test_duplicate_ids_across_files(tmp_path):
 
 def test_thresholds_file(tmp_path):
     good = tmp_path / "t.toml"
-    good.write_text("[main]\naccuracy = 0.9\nlatency_p95_ms = 500\n[holdout]\ngrounding = 1\n")
-    assert load_thresholds(good) == {"main": {"accuracy": 0.9, "latency_p95_ms": 500.0}, "holdout": {"grounding": 1.0}}
+    good.write_text("[review.main]\naccuracy = 0.9\nlatency_p95_ms = 500\n[review.holdout]\ngrounding = 1\n"
+                    "[litqa2.train]\nprecision = 0.5\n")
+    assert load_thresholds(good) == {"review": {"main": {"accuracy": 0.9, "latency_p95_ms": 500.0},
+                                                "holdout": {"grounding": 1.0}},
+                                     "litqa2": {"train": {"precision": 0.5}}}
     bad = tmp_path / "bad.toml"
-    bad.write_text("[main]\naccuracyy = 0.9\n")
-    with pytest.raises(ThresholdsError, match="accuracyy"):
+    bad.write_text("[main]\naccuracy = 0.9\n")
+    with pytest.raises(ThresholdsError, match=r"\[main\]"):
         load_thresholds(bad)
-    bad.write_text("[other]\naccuracy = 0.9\n")
-    with pytest.raises(ThresholdsError, match="other"):
+    bad.write_text("[review.main]\naccuracy = 'high'\n")
+    with pytest.raises(ThresholdsError, match="accuracy must be a number"):
         load_thresholds(bad)
 
 
 def test_bundled_thresholds_load():
     thresholds = load_thresholds()
-    assert set(thresholds) == {"main", "holdout"}
-    assert thresholds["main"]["grounding"] == 1.0
+    assert set(thresholds) == {"review", "review-open", "evidence-inference", "litqa2", "pdf"}
+    assert thresholds["review"]["main"]["grounding"] == 1.0
+    # the Evidence Inference gate has a floor on the answer rate, so abstaining on everything fails
+    assert thresholds["evidence-inference"]["validation"]["answer_rate"] > 0

@@ -149,3 +149,47 @@ def test_questions_use_correct_drug_spelling_and_do_not_copy_the_review(review):
         qw = re.findall(r"\w+", q)
         copied = [" ".join(qw[i : i + 8]) for i in range(len(qw) - 7) if " ".join(qw[i : i + 8]) in shingles]
         assert not copied, (c.id, copied)
+
+
+OPEN = [c for c in CASES if c.is_open]
+
+
+def test_open_questions_size_categories_and_holdout():
+    assert len([c for c in CASES if not c.is_open]) == 232  # the numeric set is unchanged
+    graded = [c for c in OPEN if c.kind == "sentences"]
+    must_abstain = [c for c in OPEN if c.kind == "abstain"]
+    assert len(graded) >= 80 and len(must_abstain) >= 15
+    assert all("open" in c.tags for c in OPEN)
+    tags = Counter(t for c in OPEN for t in c.tags)
+    for tag in ("mechanism", "recommendation", "drug", "eligibility", "clinical-case", "yes-no", "prognosis",
+                "resistance", "off-topic", "not-in-corpus"):
+        assert tags[tag] >= 3, tag
+        tagged = [c for c in OPEN if tag in c.tags]
+        assert any(c.holdout for c in tagged) and any(not c.holdout for c in tagged), tag
+    assert 0.2 <= sum(c.holdout for c in OPEN) / len(OPEN) <= 0.3
+
+
+def test_open_sentences_are_verbatim_spans_of_the_review(review_path, review):
+    """Each expected sentence is review.txt[start:end] and the same span of the text ingest indexes."""
+    from citeqa.ingest.pipeline import parse_document
+
+    doc = parse_document(review_path, doc_id="review")
+    for c in OPEN:
+        for s in c.expected.get("sentences", []):
+            assert review[s["start"] : s["end"]] == s["text"], c.id
+            assert doc.text[s["start"] : s["end"]] == s["text"], c.id
+            assert s["text"] == s["text"].strip() and len(s["text"]) > 20, c.id
+
+
+def test_must_abstain_questions_name_nothing_the_review_states(review):
+    """Off-topic and not-in-corpus questions name drugs, diseases or groups the review never mentions
+    (Leukemia, non-Hodgkin and Myeloma occur only in a journal title, a reference title and an affiliation)."""
+    absent = {"columvi", "epkinly", "ibrutinib", "venetoclax", "tocilizumab", "pembrolizumab", "zanubrutinib",
+              "teclistamab", "blinatumomab", "sclerosis", "glioblastoma", "diabetes",
+              "pneumonia", "metformin", "cns", "pediatric", "children"}
+    text = review.lower()
+    for word in absent:
+        assert not re.search(rf"\b{word}\b", text), word
+    for c in OPEN:
+        if c.kind == "abstain" and "off-topic" not in c.tags and "not-in-corpus" not in c.tags:
+            raise AssertionError(f"{c.id}: an abstain case must be tagged off-topic or not-in-corpus")
