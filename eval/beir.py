@@ -186,10 +186,11 @@ def cached_vectors(
     cache_path: Path,
     *,
     progress: bool = False,
+    block: int = 2048,
 ) -> tuple[np.ndarray, int]:
     """Vectors of ``texts``, read from / added to the ``.npz`` at ``cache_path``; returns ``(vectors, embedded)``.
 
-    The cache is saved after every block of new embeddings, so an interrupted run loses little.
+    The cache is saved after every ``block`` new embeddings, so an interrupted run loses little.
     """
     known: dict[str, np.ndarray] = {}
     if cache_path.is_file():
@@ -206,7 +207,7 @@ def cached_vectors(
         np.savez(tmp, keys=np.array(list(known.keys())), vectors=np.stack(list(known.values())))
         tmp.replace(cache_path)
 
-    vectors, embedded, _ = embed_texts(texts, embedder, known, progress=progress, on_batch=save)
+    vectors, embedded, _ = embed_texts(texts, embedder, known, progress=progress, on_batch=save, block=block)
     return vectors, embedded
 
 

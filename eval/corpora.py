@@ -47,6 +47,7 @@ class CorpusBuild:
     embedded: int = 0
     seconds: float = 0.0
     errors: list[tuple[str, str]] = field(default_factory=list)
+    sentences_embedded: int = 0
 
 
 def doc_id_for(path: Path) -> str:
@@ -84,14 +85,30 @@ def cache_key(files: Sequence[Path], model: str) -> str:
     return hashlib.sha256(parts.encode()).hexdigest()[:16]
 
 
-def _embedding_cache(cache_dir: Path, model: str) -> Path:
+def _embedding_cache(cache_dir: Path, model: str, what: str = "") -> Path:
+    """The embedding cache of ``model`` (chunk texts; ``what = "sentences"``: the chunks' sentences)."""
     from citeqa.eval.beir import _slug
 
-    return cache_dir / "embeddings" / f"{_slug(model)}.npz"
+    return cache_dir / "embeddings" / f"{_slug(model)}{'-' + what if what else ''}.npz"
 
 
-def _build(files: Sequence[Path], embedder: EmbedderLike, cache_dir: Path, progress: bool) -> tuple[Index, int, list]:
+STALE_DAYS = 7
+
+
+def _remove_stale(cache_dir: Path, name: str, keep: Path) -> None:
+    """Remove indexes of ``name`` for other code or corpus versions that no run has used for
+    :data:`STALE_DAYS` days (a cache shared by several checkouts keeps each one's index)."""
+    limit = time.time() - STALE_DAYS * 86400
+    for old in cache_dir.glob(f"{name}-*"):
+        stamp = old / STAMP
+        if old != keep and old.is_dir() and len(old.name) == len(keep.name) and (
+                not stamp.is_file() or stamp.stat().st_mtime < limit):
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _build(files: Sequence[Path], embedder: EmbedderLike, cache_dir: Path, progress: bool) -> tuple[Index, int, int, list]:
     from citeqa.eval.beir import cached_vectors
+    from citeqa.index.sentences import build_sentence_table
     from citeqa.ingest.chunking import chunk_document
     from citeqa.ingest.errors import IngestError
     from citeqa.ingest.pipeline import parse_document
@@ -114,9 +131,16 @@ def _build(files: Sequence[Path], embedder: EmbedderLike, cache_dir: Path, progr
         chunks.extend(doc_chunks)
     if not documents:
         raise CorpusError(f"none of the {len(files)} corpus files could be parsed: {errors[:3]}")
-    texts = index_texts(chunks, {d.doc_id: d for d in documents})
+    by_id = {d.doc_id: d for d in documents}
+    texts = index_texts(chunks, by_id)
     vectors, embedded = cached_vectors(texts, embedder, _embedding_cache(cache_dir, embedder.name), progress=progress)
-    return Index.create(documents, chunks, vectors, embedder.name), embedded, errors
+    sentences, sentence_count = build_sentence_table(
+        by_id, chunks, vectors,
+        lambda batch: cached_vectors(batch, embedder, _embedding_cache(cache_dir, embedder.name, "sentences"),
+                                     progress=progress, block=16384),
+    )
+    index = Index.create(documents, chunks, vectors, embedder.name, sentences=sentences)
+    return index, embedded, sentence_count, errors
 
 
 def cached_index(
@@ -150,29 +174,30 @@ def cached_index(
     directory = cache_dir / f"{name}-{key}"
     stamp = directory / STAMP
     if stamp.is_file():
+        stamp.touch()  # in use: not stale
         info = json.loads(stamp.read_text(encoding="utf-8"))
         index = load_index(directory, model=embedder.name, dimension=embedder.dimension)
         return CorpusBuild(index, directory, key, True, len(index.documents), len(index.chunks),
                            errors=[tuple(e) for e in info.get("errors", [])])
     started = time.perf_counter()
-    index, embedded, errors = _build(files, embedder, cache_dir, progress)
+    index, embedded, sentences_embedded, errors = _build(files, embedder, cache_dir, progress)
     tmp = cache_dir / f".{name}-{key}.tmp-{uuid.uuid4().hex[:8]}"
     try:
         index.save(tmp)
         seconds = time.perf_counter() - started
         info = {"name": name, "key": key, "model": embedder.name, "code_version": code_version(),
                 "corpus_hash": corpus_hash(files), "files": len(files), "documents": len(index.documents),
-                "chunks": len(index.chunks), "embedded": embedded, "seconds": round(seconds, 1), "errors": errors}
+                "chunks": len(index.chunks), "embedded": embedded, "sentences": len(index.sentences or []),
+                "sentences_embedded": sentences_embedded, "seconds": round(seconds, 1), "errors": errors}
         (tmp / STAMP).write_text(json.dumps(info, indent=2), encoding="utf-8")
         if directory.exists():
             shutil.rmtree(directory)
         tmp.replace(directory)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    for old in cache_dir.glob(f"{name}-*"):  # indexes of older code or corpus versions
-        if old != directory and old.is_dir() and len(old.name) == len(directory.name):
-            shutil.rmtree(old, ignore_errors=True)
+    _remove_stale(cache_dir, name, directory)
     logger.info("built %s: %d documents, %d chunks, %d embedded in %.0fs", directory, len(index.documents),
                 len(index.chunks), embedded, seconds)
     index = load_index(directory, model=embedder.name, dimension=embedder.dimension)
-    return CorpusBuild(index, directory, key, False, len(index.documents), len(index.chunks), embedded, seconds, errors)
+    return CorpusBuild(index, directory, key, False, len(index.documents), len(index.chunks), embedded, seconds, errors,
+                       sentences_embedded)

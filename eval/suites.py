@@ -55,7 +55,8 @@ def _limit(items: Sequence[Any], limit: int | None) -> list[Any]:
 
 
 def _build_note(name: str, build: CorpusBuild) -> str:
-    how = "cached" if build.cached else f"built in {build.seconds:.0f} s ({build.embedded} chunks embedded)"
+    how = "cached" if build.cached else (f"built in {build.seconds:.0f} s ({build.embedded} chunks and "
+                                         f"{build.sentences_embedded} sentences embedded)")
     failed = f"; {len(build.errors)} file(s) failed to parse" if build.errors else ""
     return f"{name} corpus: {build.documents} documents, {build.chunks} chunks, {how}{failed}"
 

@@ -7,6 +7,7 @@ Layout::
     documents/<id>.json   Document.to_dict()
     chunks.jsonl          Chunk.to_dict(), one a line, row i ↔ vector i
     vectors.npy           float32 (chunk_count, dimension), unit rows
+    sentences.npz         the chunks' sentences: spans and unit vectors (``index/sentences.py``)
     faiss.index           IndexFlatIP over vectors
     bm25/                 bm25s files + tokenizer.json
 """
@@ -33,6 +34,7 @@ from citeqa.index.dense import DenseIndex
 from citeqa.index.errors import IndexBuildError, IndexLoadError
 from citeqa.index.fusion import FusionParams
 from citeqa.index.lexical import BM25Params, LexicalIndex
+from citeqa.index.sentences import SentenceTable, build_sentence_table, known_vectors
 from citeqa.ingest.chunking import chunk_document
 from citeqa.ingest.errors import IngestError
 from citeqa.ingest.models import Chunk, Document
@@ -118,6 +120,7 @@ class Index:
         dense: The FAISS index.
         lexical: The BM25 index.
         fusion: Default hybrid fusion settings.
+        sentences: The chunks' sentences and their vectors (None for an index built without them).
     """
 
     def __init__(
@@ -131,6 +134,7 @@ class Index:
         dense: DenseIndex,
         lexical: LexicalIndex,
         fusion: FusionParams,
+        sentences: SentenceTable | None = None,
     ) -> None:
         self.directory = directory
         self.manifest = manifest
@@ -142,6 +146,7 @@ class Index:
         self.dense = dense
         self.lexical = lexical
         self.fusion = fusion
+        self.sentences = sentences
 
     @property
     def model(self) -> str:
@@ -166,6 +171,7 @@ class Index:
         bm25: BM25Params | None = None,
         fusion: FusionParams | None = None,
         added_at: dict[str, str] | None = None,
+        sentences: SentenceTable | None = None,
     ) -> Index:
         """Assemble an in-memory index from parsed documents, their chunks and the chunk vectors.
 
@@ -177,6 +183,7 @@ class Index:
             bm25: BM25 settings (default: the tuned ones).
             fusion: Hybrid fusion settings (default: the tuned ones).
             added_at: ISO time each doc_id was first added (default: now).
+            sentences: The chunks' sentences with their vectors (see :func:`build_sentence_table`).
         """
         docs = {d.doc_id: d for d in documents}
         if len(vectors) != len(chunks):
@@ -222,6 +229,7 @@ class Index:
             dense=DenseIndex.build(vectors) if dimension else DenseIndex.build(np.zeros((0, 1), np.float32)),
             lexical=LexicalIndex.build(index_texts(chunks, docs), bm25),
             fusion=fusion or FusionParams(),
+            sentences=sentences,
         )
 
     def save(self, directory: Path) -> None:
@@ -237,6 +245,8 @@ class Index:
             for chunk in self.chunks:
                 fh.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
         np.save(directory / VECTORS, self.vectors, allow_pickle=False)
+        if self.sentences is not None:
+            self.sentences.save(directory)
         self.dense.save(directory / FAISS)
         self.lexical.save(directory / BM25_DIR)
         (directory / PARAMS).write_text(
@@ -328,6 +338,8 @@ def load_index(index_dir: Path, model: str | None = None, dimension: int | None 
         params_path = index_dir / PARAMS
         params = json.loads(params_path.read_text(encoding="utf-8")) if params_path.exists() else {}
         fusion = FusionParams(**params.get("fusion", {}))
+        step = "sentences.npz"
+        sentences = SentenceTable.load(index_dir)
     except Exception as exc:  # noqa: BLE001 - any read failure means a corrupt index
         raise IndexLoadError(
             f"corrupt index at {index_dir}: cannot read {step}: {type(exc).__name__}: {exc} — rebuild with `citeqa ingest`"
@@ -342,6 +354,8 @@ def load_index(index_dir: Path, model: str | None = None, dimension: int | None 
         problems.append(f"{FAISS} holds {dense.size} vectors, expected {n}")
     if lexical.size != n:
         problems.append(f"{BM25_DIR}/ indexes {lexical.size} texts, expected {n}")
+    if sentences is not None:
+        problems.extend(sentences.check(n, dim))
     missing = set(manifest["documents"]) - set(documents)
     if missing:
         problems.append(f"{DOCUMENTS_DIR}/ lacks {sorted(missing)[:5]}")
@@ -357,6 +371,7 @@ def load_index(index_dir: Path, model: str | None = None, dimension: int | None 
         dense=dense,
         lexical=lexical,
         fusion=fusion,
+        sentences=sentences,
     )
 
 
@@ -380,6 +395,18 @@ def _previous_vectors(index_dir: Path, embedder: EmbedderLike) -> tuple[dict[str
         logger.warning("cannot reuse vectors of the index at %s (%s); re-embedding everything", index_dir, exc)
         return {}, {}
     return {text_key(t): vectors[i] for i, t in enumerate(texts)}, manifest
+
+
+def _previous_sentences(index_dir: Path, embedder: EmbedderLike, manifest: dict[str, Any]) -> SentenceTable | None:
+    """The sentence table of the index already at ``index_dir``, when built with the same model."""
+    if not manifest or not _same_model(str(manifest.get("model")), embedder.name):
+        return None
+    try:
+        table = SentenceTable.load(index_dir)
+    except Exception as exc:  # noqa: BLE001 - a broken old table only costs re-embedding
+        logger.warning("cannot reuse the sentence vectors of %s (%s)", index_dir, exc)
+        return None
+    return table if table is not None and table.vectors.shape[1:] == (embedder.dimension,) else None
 
 
 def embed_texts(
@@ -544,7 +571,13 @@ def build_index(
         for d in documents
         if d.doc_id in old_docs and old_docs[d.doc_id].get("sha256") == d.sha256 and "added_at" in old_docs[d.doc_id]
     }
-    index = Index.create(documents, chunks, vectors, embedder.name, bm25=bm25, fusion=fusion, added_at=added_at)
+    known_sentences = known_vectors(_previous_sentences(index_dir, embedder, old_manifest))
+    sentences, _ = build_sentence_table(
+        {d.doc_id: d for d in documents}, chunks, vectors,
+        lambda batch: embed_texts(batch, embedder, known_sentences, progress=progress)[:2],
+    )
+    index = Index.create(documents, chunks, vectors, embedder.name, bm25=bm25, fusion=fusion, added_at=added_at,
+                         sentences=sentences)
 
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp_dir = index_dir.parent / f".{index_dir.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"

@@ -34,11 +34,28 @@ def test_cached_index_is_reused_and_rebuilt_when_the_corpus_changes(tmp_path):
     assert not first.cached and first.documents == 2 and first.embedded == first.chunks
     assert set(first.index.documents) == {"pmc1", "pmc2"}
     again = corpora.cached_index("ei", files, embedder, tmp_path / "cache")
-    assert again.cached and again.key == first.key and embedder.encoded == first.embedded
+    assert again.cached and again.key == first.key
+    assert embedder.encoded == first.embedded + first.sentences_embedded  # nothing embedded again
+    assert len(again.index.sentences) == len(first.index.sentences) > first.chunks
     (folder / "corpus" / "PMC2.txt").write_text("Another trial\n\nSomething happened.\n", encoding="utf-8")
     changed = corpora.cached_index("ei", files, embedder, tmp_path / "cache")
     assert not changed.cached and changed.key != first.key
     assert changed.embedded < changed.chunks  # unchanged chunks come from the embedding cache
+    built = sorted(p.name for p in (tmp_path / "cache").iterdir() if p.name.startswith("ei-"))
+    assert built == sorted([first.directory.name, changed.directory.name])  # a shared cache keeps both
+
+
+def test_stale_indexes_of_other_versions_are_removed(tmp_path):
+    import os
+    import time
+
+    folder, _ = _ei_folder(tmp_path)
+    files = sorted((folder / "corpus").glob("*.txt"))
+    first = corpora.cached_index("ei", files, HashEmbedder(), tmp_path / "cache")
+    week_ago = time.time() - (corpora.STALE_DAYS + 1) * 86400
+    os.utime(first.directory / corpora.STAMP, (week_ago, week_ago))
+    (folder / "corpus" / "PMC2.txt").write_text("Another trial\n\nSomething happened.\n", encoding="utf-8")
+    changed = corpora.cached_index("ei", files, HashEmbedder(), tmp_path / "cache")
     assert [p.name for p in (tmp_path / "cache").iterdir() if p.name.startswith("ei-")] == [changed.directory.name]
 
 
