@@ -87,7 +87,7 @@ def _friendly() -> Iterator[None]:
 def _describe(exc: BaseException) -> str:
     name = type(exc).__name__
     if name in {"IndexLoadError", "IndexBuildError", "EmbedderError", "IngestError", "BenchmarkError", "CaseFileError",
-                "BenchmarkDataError", "CorpusError", "ThresholdsError"}:
+                "BenchmarkDataError", "CorpusError", "ThresholdsError", "PackError"}:
         return str(exc)
     if isinstance(exc, FileNotFoundError):
         return f"file not found: {exc.filename or exc}"
@@ -117,10 +117,11 @@ def load_engine(settings: Settings) -> Any:
         raise CliError(f"no index at {index_dir} — run `citeqa ingest` first")
     from citeqa.index.store import load_index
     from citeqa.qa.engine import Engine
+    from citeqa.qa.vocabulary import load_vocabulary
 
     embedder = make_embedder(settings)
     index = load_index(index_dir, model=embedder.name, dimension=embedder.dimension)
-    return Engine(index, embedder)
+    return Engine(index, embedder, load_vocabulary(settings.pack))
 
 
 def _optional(module: str, what: str) -> Any:
@@ -298,6 +299,8 @@ def render_answer(answer: dict[str, Any], console: Console) -> None:
     if tag:
         line += Text("  ") + Text(f" {tag.upper()} ", style="black on yellow" if tag != "sources disagree" else "white on red")
     console.print(line)
+    if answer.get("choice"):
+        console.print(Text("   choice: ", style="dim") + Text(answer["choice"], style="bold"))
     value = _value_text(answer.get("value"))
     if value:
         console.print(Text("   value: ", style="dim") + Text(value) + Text(f"   confidence {answer.get('confidence', 0):.2f}", style="dim"))
@@ -333,6 +336,7 @@ def ask(
     ctx: typer.Context,
     question: Annotated[str | None, typer.Argument(help="The question; `-` reads one question a line from stdin; none: interactive.")] = None,
     k: Annotated[int | None, typer.Option("-k", "--k", min=1, max=MAX_K, help="Passages to retrieve.")] = None,
+    options: Annotated[list[str] | None, typer.Option("--option", help="A multiple-choice option (repeat for each): the answer's choice is the option a cited quote states.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer contract as JSON (one object a line).")] = False,
 ) -> None:
     """Answer a QUESTION with verbatim quotes and the references they cite."""
@@ -342,17 +346,33 @@ def ask(
         problem = _check_question(question)
         if problem:
             _fail(problem, 2)
+    choices = [o.strip() for o in options or []]
+    if options is not None and (len(choices) < 2 or not all(choices)):
+        _fail("give at least two non-empty --option values", 2)
     with _friendly():
         engine = load_engine(settings)
     out = _out()
+    asker = _Asker(engine, k, choices or None)
     if question == "-":
-        _ask_stream(engine, k, as_json, out)
+        _ask_stream(asker, as_json, out)
     elif question is None:
-        _ask_interactive(engine, k, as_json, out)
+        _ask_interactive(asker, as_json, out)
     else:
         with _friendly():
-            answer = engine.ask(question.strip(), k=k).to_dict()
+            answer = asker(question.strip())
         _emit(answer, as_json, out)
+
+
+class _Asker:
+    """Asks the engine with the command's ``k`` and ``--option`` values; returns the Answer as a dict."""
+
+    def __init__(self, engine: Any, k: int, options: list[str] | None) -> None:
+        self.engine, self.k, self.options = engine, k, options
+
+    def __call__(self, question: str) -> dict[str, Any]:
+        if self.options:
+            return self.engine.ask(question, k=self.k, options=self.options).to_dict()
+        return self.engine.ask(question, k=self.k).to_dict()
 
 
 def _emit(answer: dict[str, Any], as_json: bool, out: Console) -> None:
@@ -362,7 +382,7 @@ def _emit(answer: dict[str, Any], as_json: bool, out: Console) -> None:
         render_answer(answer, out)
 
 
-def _ask_stream(engine: Any, k: int, as_json: bool, out: Console) -> None:
+def _ask_stream(asker: _Asker, as_json: bool, out: Console) -> None:
     """One question a line from stdin → one answer each, in order; blank lines are skipped.
 
     A line that cannot be answered yields ``{"question": …, "error": …}`` (JSON) or an error
@@ -377,7 +397,7 @@ def _ask_stream(engine: Any, k: int, as_json: bool, out: Console) -> None:
         try:
             if problem:
                 raise ValueError(problem)
-            answer = engine.ask(question.strip(), k=k).to_dict()
+            answer = asker(question.strip())
         except Exception as exc:  # noqa: BLE001 - one bad line must not stop the stream
             failures += 1
             message = str(exc) if problem else _describe(exc)
@@ -392,7 +412,7 @@ def _ask_stream(engine: Any, k: int, as_json: bool, out: Console) -> None:
         raise typer.Exit(1)
 
 
-def _ask_interactive(engine: Any, k: int, as_json: bool, out: Console) -> None:
+def _ask_interactive(asker: _Asker, as_json: bool, out: Console) -> None:
     """Prompt for questions until an empty line, `quit` or end of input."""
     if not as_json:
         out.print(Text("Ask about the corpus; an empty line, `quit` or Ctrl-D ends.", style="dim"))
@@ -408,7 +428,7 @@ def _ask_interactive(engine: Any, k: int, as_json: bool, out: Console) -> None:
             _err().print(Text("error: ", style="bold red") + Text(problem))
             continue
         try:
-            answer = engine.ask(question.strip(), k=k).to_dict()
+            answer = asker(question.strip())
         except Exception as exc:  # noqa: BLE001 - keep the loop alive
             _err().print(Text("error: ", style="bold red") + Text(_describe(exc)))
             continue
@@ -499,8 +519,9 @@ def eval_(
 
         def make_engine(index: Any, embedder: Any) -> Any:
             from citeqa.qa.engine import Engine
+            from citeqa.qa.vocabulary import load_vocabulary
 
-            return Engine(index, embedder)
+            return Engine(index, embedder, load_vocabulary(settings.pack))
 
         run = suites_mod.run_suites(opts, lambda: load_engine(settings), lambda: make_embedder(settings), make_engine)
         for path, text in ((report, render.to_markdown), (junit, render.to_junit)):

@@ -9,6 +9,7 @@ the old index or the new one, never a half-built one.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -74,18 +75,19 @@ def safe_filename(name: str | None) -> str:
     return f"{stem}{suffix}"
 
 
-def default_engine_factory(index: Any, embedder: Any) -> Any:
-    """Build a ``citeqa.qa.engine.Engine`` over an already loaded index and embedder."""
+def default_engine_factory(index: Any, embedder: Any, pack: str | None = None) -> Any:
+    """Build a ``citeqa.qa.engine.Engine`` over an already loaded index and embedder (domain ``pack``)."""
+    from citeqa.qa.engine import Engine
+    from citeqa.qa.vocabulary import load_vocabulary
+
+    return Engine(index, embedder, load_vocabulary(pack) if pack else None)
+
+
+def default_loader(index_dir: Path, model: str, pack: str | None = None) -> Any:
+    """Load the engine from disk (index, model and domain ``pack``): ``Engine.load``."""
     from citeqa.qa.engine import Engine
 
-    return Engine(index, embedder)
-
-
-def default_loader(index_dir: Path, model: str) -> Any:
-    """Load the engine from disk (index and model): ``Engine.load``."""
-    from citeqa.qa.engine import Engine
-
-    return Engine.load(Path(index_dir), model)
+    return Engine.load(Path(index_dir), model, pack)
 
 
 class EngineManager:
@@ -112,8 +114,8 @@ class EngineManager:
         self.engine: Any | None = engine
         self.error: str | None = None
         self.write_lock = threading.Lock()
-        self.engine_factory = engine_factory or default_engine_factory
-        self.loader = loader or default_loader
+        self.engine_factory = engine_factory or functools.partial(default_engine_factory, pack=settings.pack)
+        self.loader = loader or functools.partial(default_loader, pack=settings.pack)
         self.parser = parser or _default_parser
         self.generation = 0
 

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_QUESTION_CHARS = 2000
 MAX_K = 50
+MAX_OPTIONS = 26
+MAX_OPTION_CHARS = 500
 
 
 class Mode(str, Enum):
@@ -37,6 +39,27 @@ class AskRequest(BaseModel):
         examples=["What was the CR rate with epcoritamab after CAR T-cell therapy?"],
     )
     k: int | None = Field(None, ge=1, le=MAX_K, description="Passages to retrieve (1–50); default from settings.")
+    options: list[str] | None = Field(
+        None,
+        min_length=2,
+        max_length=MAX_OPTIONS,
+        description="Multiple-choice options (2–26, each 1–500 characters): the answer's `choice` is the option a "
+        "cited quote states, or null with `abstained` and reason \"insufficient information\".",
+        examples=[["34%", "54%", "9.7 months"]],
+    )
+
+    @field_validator("options")
+    @classmethod
+    def _options(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        cleaned = [option.strip() for option in value]
+        for i, option in enumerate(cleaned):
+            if not option:
+                raise ValueError(f"option {i + 1} is empty")
+            if len(option) > MAX_OPTION_CHARS:
+                raise ValueError(f"option {i + 1} has {len(option)} characters; the limit is {MAX_OPTION_CHARS}")
+        return cleaned
 
     @field_validator("question")
     @classmethod
@@ -54,6 +77,8 @@ class ValueOut(BaseModel):
     unit: str | None = None
     low: float | None = None
     high: float | None = None
+    ci_low: float | None = Field(None, description="Lower bound of the confidence interval the source gives with it.")
+    ci_high: float | None = Field(None, description="Upper bound of that confidence interval.")
 
 
 class CitedReferenceOut(BaseModel):
@@ -110,6 +135,8 @@ class AnswerOut(BaseModel):
     citations: list[AnswerCitationOut] = Field(default_factory=list)
     passages: list[RetrievedPassageOut] = Field(default_factory=list)
     values: list[ValueOut] = Field(default_factory=list)
+    choice: str | None = Field(
+        None, description="With `options`: the option, verbatim, that a cited quote states (null: abstained).")
 
 
 # --- search and passages -------------------------------------------------------------

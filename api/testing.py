@@ -41,8 +41,21 @@ class FakeEngine:
         """The real retriever's passages."""
         return self.retriever.search(query, k=k, mode=mode)
 
-    def ask(self, question: str, k: int = 8) -> Answer:
-        """Quote the first percentage of the best passage holding one; abstain otherwise."""
+    def ask(self, question: str, k: int = 8, options: list[str] | None = None) -> Answer:
+        """Quote the first percentage of the best passage holding one; abstain otherwise. With ``options``,
+        the choice is the option the quote states (none: abstain, "insufficient information")."""
+        answer = self._ask(question, k)
+        if options is None:
+            return answer
+        quote = " ".join(c.quote for c in answer.citations)
+        choice = next((o for o in options if o and o in quote), None)
+        if choice is None:
+            return Answer(question, "Insufficient information.", abstained=True, reason="insufficient information",
+                          passages=answer.passages)
+        answer.choice = choice
+        return answer
+
+    def _ask(self, question: str, k: int) -> Answer:
         self.asked.append(question)
         passages = self.search(question, k=k)
         retrieved = [

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
         description="Sentence-transformers model: a local path or hub name. Empty means the bundled all-MiniLM-L6-v2.",
     )
     top_k: int = Field(8, ge=1, le=50, description="Passages retrieved per question.")
+    pack: str = Field(
+        "oncology",
+        description="Domain pack the answer layer reads (measures, populations, units, name shapes): a bundled "
+        "pack's name (oncology, clinical-trial) or a path to a TOML file.",
+    )
     retrieval_mode: str = Field("hybrid", description="hybrid, dense or bm25.")
     api_key: str | None = Field(None, description="When set, uploads and deletions need this X-API-Key header.")
     max_upload_bytes: int = Field(20 * 1024 * 1024, description="Largest accepted upload, in bytes.")

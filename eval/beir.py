@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -180,6 +181,19 @@ def _slug(name: str) -> str:
     return f"{tail}-{hashlib.sha256(name.encode('utf-8')).hexdigest()[:8]}"
 
 
+def _read_cache(cache_path: Path, dimension: int) -> dict[str, np.ndarray]:
+    """The vectors of an embedding cache by text key (empty when missing, unreadable or of another dimension)."""
+    if not cache_path.is_file():
+        return {}
+    try:
+        with np.load(cache_path, allow_pickle=False) as data:
+            if data["vectors"].shape[1:] == (dimension,):
+                return dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+    except Exception as exc:  # noqa: BLE001 - a bad cache only costs re-embedding
+        logger.warning("ignoring unreadable embedding cache %s: %s", cache_path, exc)
+    return {}
+
+
 def cached_vectors(
     texts: Sequence[str],
     embedder: EmbedderLike,
@@ -190,22 +204,23 @@ def cached_vectors(
 ) -> tuple[np.ndarray, int]:
     """Vectors of ``texts``, read from / added to the ``.npz`` at ``cache_path``; returns ``(vectors, embedded)``.
 
-    The cache is saved after every ``block`` new embeddings, so an interrupted run loses little.
+    The cache is saved after every ``block`` new embeddings, so an interrupted run loses little. It may
+    be shared by several processes: a save holds a lock on ``<cache>.lock``, merges what the file holds
+    by then (another process's new vectors) and replaces the file atomically.
     """
-    known: dict[str, np.ndarray] = {}
-    if cache_path.is_file():
-        try:
-            with np.load(cache_path, allow_pickle=False) as data:
-                if data["vectors"].shape[1:] == (embedder.dimension,):
-                    known = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
-        except Exception as exc:  # noqa: BLE001 - a bad cache only costs re-embedding
-            logger.warning("ignoring unreadable embedding cache %s: %s", cache_path, exc)
+    known = _read_cache(cache_path, embedder.dimension)
 
     def save() -> None:
+        import fcntl
+
         cache_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_path.with_name(cache_path.name + ".tmp.npz")
-        np.savez(tmp, keys=np.array(list(known.keys())), vectors=np.stack(list(known.values())))
-        tmp.replace(cache_path)
+        with open(cache_path.with_name(cache_path.name + ".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            for key, vector in _read_cache(cache_path, embedder.dimension).items():
+                known.setdefault(key, vector)
+            tmp = cache_path.with_name(f"{cache_path.stem}.tmp-{os.getpid()}.npz")
+            np.savez(tmp, keys=np.array(list(known.keys())), vectors=np.stack(list(known.values())))
+            tmp.replace(cache_path)
 
     vectors, embedded, _ = embed_texts(texts, embedder, known, progress=progress, on_batch=save, block=block)
     return vectors, embedded

@@ -8,12 +8,15 @@ from typing import Any
 
 @dataclass
 class Value:
-    """A quantity; ``low``/``high`` are set for ranges such as 20%–40%."""
+    """A quantity; ``low``/``high`` are set for ranges such as 20%–40%, ``ci_low``/``ci_high`` for the
+    confidence interval a source gives with it (HR 0.72, 95% CI 0.60–0.86)."""
 
     number: float | None
     unit: str | None = None
     low: float | None = None
     high: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
 
 
 @dataclass
@@ -79,6 +82,8 @@ class Answer:
     citations: list[AnswerCitation] = field(default_factory=list)
     passages: list[RetrievedPassage] = field(default_factory=list)
     values: list[Value] = field(default_factory=list)
+    choice: str | None = None
+    """With multiple-choice ``options``: the option, verbatim, that a cited quote states (None: abstained)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,13 +1,15 @@
-"""Choose the fact that answers a question, or abstain; report disagreement between sources."""
+"""Step 2 of answering: read the value a question asks for from the facts of its supporting
+passages — score each fact (entity, measure, population, unit, time point), pick the answer,
+detect "not reported" cells and disagreement between equally specific sources, or abstain."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
-from citeqa.qa.facts import Fact
-from citeqa.qa.lexicon import DRUG as DRUGLIKE
+from citeqa.qa.facts import Fact, Kind, Status
 from citeqa.qa.question import Question
-from citeqa.qa.vocabulary import MEASURE_BY_KEY
+from citeqa.qa.vocabulary import Vocabulary
 
 MIN_SCORE = 0.62
 CONFLICT_MARGIN = 0.2
@@ -33,24 +35,30 @@ def _coverage(q: Question, fact: Fact) -> tuple[float, float]:
     return coverage, 0.8 * coverage + 0.2 * precision
 
 
-def _population(q: Question, fact: Fact) -> float:
-    asked = q.populations - {"overall"}
-    stated = fact.populations - {"overall"}
+def _population(q: Question, fact: Fact, vocab: Vocabulary) -> float:
+    score = _population_fit(q, fact, vocab)
+    return min(score, 0.4) if fact.subset else score  # a part of a count is not the count asked for
+
+
+def _population_fit(q: Question, fact: Fact, vocab: Vocabulary) -> float:
+    whole, comparators = vocab.whole, vocab.comparators
+    asked = q.populations - whole
+    stated = fact.populations - whole
     if asked == stated:
-        return 1.0 if asked or "control" not in fact.populations else 0.1
+        return 1.0 if asked or not comparators & fact.populations else 0.1
     if not asked:
-        if "overall" in q.populations:
+        if whole & q.populations:
             return 0.05
-        if "control" in stated:
+        if comparators & stated:
             return 0.1
         # Unasked, a table's overall cohort is the answer; a sentence's subgroup may still be.
-        return 0.35 if fact.kind == "cell" else 0.6
+        return 0.35 if fact.kind is Kind.cell else 0.6
     if not stated:
-        if "overall" in fact.populations:
+        if whole & fact.populations:
             return 0.05
         # Tables state their populations; prose about the field as a whole often leaves
         # them to the context, but a trial's figure for the wrong population is no answer.
-        return 0.3 if fact.kind == "sentence" and not q.entities else 0.2
+        return 0.3 if fact.kind is Kind.sentence and not q.entities else 0.2
     if asked < stated:
         return 0.4
     if stated < asked:
@@ -58,14 +66,16 @@ def _population(q: Question, fact: Fact) -> float:
     return 0.0
 
 
-def _measure(q: Question, fact: Fact, coverage: float) -> float | None:
+def _measure(q: Question, fact: Fact, coverage: float, vocab: Vocabulary) -> float | None:
     """How well the fact's measure (or, for measure-less questions, its words and unit) fits; None: not at all."""
     if q.measure:
-        if fact.measure == "row" and q.measure in {"trial", "identifier"}:
+        if fact.whole_row and vocab.textual(q.measure):
             measure = 0.9  # a row of a table whose rows are trials
-        elif (q.measure == "n" and fact.measure is None and fact.unit is None and fact.value is not None
+        elif (q.measure == vocab.count_measure and fact.measure is None and fact.unit is None and fact.value is not None
               and fact.value.is_integer() and len(q.keywords & fact.clause_keywords) >= 2):
             measure = 0.8  # "how many progressed within 6 months": "46 (75%) having progressed within 6 months"
+        elif fact.measure != q.measure and fact.about == q.measure:
+            measure = 0.9  # the effect size of the outcome asked about ("mean difference in the KCCQ score")
         elif fact.measure != q.measure:
             return None
         else:
@@ -73,12 +83,12 @@ def _measure(q: Question, fact: Fact, coverage: float) -> float | None:
         if not q.entities and q.keywords and not q.keywords & fact.keywords:
             return None  # naming no entity, the question's own words say what it is about
     else:
-        if fact.measure == "sentence":
+        if fact.status is Status.sentence:
             overlap = len(q.keywords & fact.keywords)
             if not q.asks_text or overlap < max(2, len(q.keywords) / 2) or (q.entities and coverage < 0.99):
                 return None
             measure = min(0.8, 0.3 * overlap)
-        elif fact.measure == "row":
+        elif fact.whole_row:
             measure = 0.8 if coverage >= 0.99 and q.entities and q.asks_text else 0.0
         elif not q.asks_quantity or fact.measure is not None:
             return None  # a question naming no measure is not asking for an ORR or a PFS
@@ -99,30 +109,37 @@ def _measure(q: Question, fact: Fact, coverage: float) -> float | None:
     return measure
 
 
-def score(q: Question, fact: Fact, retrieved: set[tuple[str, int]]) -> Scored | None:
-    """Score how well ``fact`` answers ``q``; None when it cannot be the answer."""
-    if q.landmark and fact.landmark != q.landmark and fact.status != "sentence":
+def score(q: Question, fact: Fact, support: float, vocab: Vocabulary) -> Scored | None:
+    """Score how well ``fact`` answers ``q``; None when it cannot be the answer.
+
+    Args:
+        q: The analysed question.
+        fact: A fact of a supporting passage.
+        support: How well the fact's sentence or row matches the question (step 1), 0..1.
+        vocab: The domain vocabulary.
+    """
+    if q.landmark and fact.landmark != q.landmark and fact.status is not Status.sentence:
         return None  # a 1-year rate does not answer a 2-year question
     coverage, entity = _coverage(q, fact)
     if q.entities and coverage < 0.5:
         return None
     if q.drugs and not q.drugs & fact.entities:
         return None  # a figure for another drug is never the answer
-    measure = _measure(q, fact, coverage)
+    measure = _measure(q, fact, coverage, vocab)
     if measure is None:
         return None
-    population = _population(q, fact)
-    if population == 0.0 or (q.populations - {"overall"} and population < 0.3):
+    population = _population(q, fact, vocab)
+    if population == 0.0 or (q.populations - vocab.whole and population < 0.3):
         return None
     unit = 1.0
     if q.units and fact.unit and fact.unit not in q.units:
-        if not q.measure or fact.unit not in MEASURE_BY_KEY[q.measure].units:
+        if not q.measure or fact.unit not in vocab.measure_by_key[q.measure].units:
             return None
         unit = 0.6
     keyword = len(q.keywords & fact.keywords) / max(1, len(q.keywords))
     if not q.entities:
         keyword *= 5  # with no entity named, the question's words are what it is about
-    bonus = (0.05 if fact.kind == "cell" else 0.0) + (0.05 if (fact.doc_id, fact.quote_start) in retrieved else 0.0)
+    bonus = (0.05 if fact.kind is Kind.cell else 0.0) + 0.1 * support
     bonus += 0.03 if fact.explicit else 0.0
     if q.measure and q.keywords:
         # Words that qualify the measure ("progressed within 6 months") should stand near the figure.
@@ -137,53 +154,72 @@ def same_value(a: Fact, b: Fact) -> bool:
     """Whether two facts state the same figure."""
     if a.status != b.status:
         return False
-    if a.status in {"not_reached", "not_reported"}:
+    if a.status in {Status.not_reached, Status.not_reported}:
         return True
-    if a.status in {"text", "sentence"}:
+    if a.status in {Status.text, Status.sentence}:
         return a.text.replace(" ", "").lower() == b.text.replace(" ", "").lower()
     return (a.value, a.low, a.high) == (b.value, b.low, b.high)
+
+
+class Outcome(str, Enum):
+    """What a decision says."""
+
+    answer = "answer"
+    conflict = "conflict"  # equally specific sources state different values
+    not_reported = "not_reported"  # the source says the figure is not reported
+    not_in_corpus = "not_in_corpus"
 
 
 @dataclass
 class Decision:
     """The outcome: the facts to cite, in order, and how to read them."""
 
-    kind: str  # answer | conflict | not_reported | not_in_corpus
+    kind: Outcome
     facts: list[Scored]
     best: Scored | None
 
 
+def _rival(s: Scored, best: Scored, q: Question) -> bool:
+    """``s`` answers exactly what ``best`` answers — same measure, entity and population, same side of a
+    comparison, and a figure of the same kind (a count is no rival for a rate) — so a different value disagrees."""
+    a, b = s.fact, best.fact
+    if a.status is Status.not_reported or s.coverage < 0.99 or s.population < 0.99 or a.comparator != b.comparator:
+        return False
+    if a.measure != b.measure or q.measure != a.measure:
+        return False
+    both_values = a.status is Status.value and b.status is Status.value
+    return not (both_values and (a.unit != b.unit or (a.of is None) != (b.of is None)))
+
+
 def decide(q: Question, candidates: list[Scored]) -> Decision:
     """Pick the answer among scored candidates, detect disagreement, or abstain."""
-    if q.unknown and not q.entities and (q.measure or any(DRUGLIKE.match(w.lower()) for w in q.unknown)):
-        return Decision("not_in_corpus", [], None)
-    ranked = sorted(candidates, key=lambda s: (-s.score, s.fact.kind != "cell", s.fact.quote_start))
+    if q.unknown and not q.entities and (q.measure or q.unknown_drugs):
+        return Decision(Outcome.not_in_corpus, [], None)
+    ranked = sorted(candidates, key=lambda s: (-s.score, s.fact.kind is not Kind.cell, s.fact.quote_start))
     if not ranked or ranked[0].score < MIN_SCORE:
-        return Decision("not_in_corpus", [], ranked[0] if ranked else None)
+        return Decision(Outcome.not_in_corpus, [], ranked[0] if ranked else None)
     best = ranked[0]
     exact = q.measure is not None and bool(q.entities) and best.coverage >= 0.99 and best.population >= 0.99
     close = [s for s in ranked if s.score >= best.score - CONFLICT_MARGIN]
-    if best.fact.status == "not_reported":
-        stated = [s for s in close if s.fact.status != "not_reported" and s.coverage >= best.coverage and s.population >= best.population]
+    if best.fact.status is Status.not_reported:
+        stated = [s for s in close if s.fact.status is not Status.not_reported and s.coverage >= best.coverage
+                  and s.population >= best.population]
         if not stated:
-            return Decision("not_reported", [best], best)
+            return Decision(Outcome.not_reported, [best], best)
         best = stated[0]
     agreeing = [s for s in close if s is not best and same_value(s.fact, best.fact)]
-    cell = next((s for s in agreeing if s.fact.kind == "cell" and s.coverage >= best.coverage
+    cell = next((s for s in agreeing if s.fact.kind is Kind.cell and s.coverage >= best.coverage
                  and s.population >= best.population), None)
-    if best.fact.kind != "cell" and cell is not None:
+    if best.fact.kind is not Kind.cell and cell is not None:
         # Where a table cell states the same figure, it is the source to show first.
         agreeing = [best, *(s for s in agreeing if s is not cell)]
         best = cell
     if exact:
         rivals: list[Scored] = []
         for s in close:
-            if (s.fact.status == "not_reported" or s.coverage < 0.99 or s.population < 0.99
-                    or s.fact.comparator != best.fact.comparator or q.measure not in {s.fact.measure, "row"}
-                    or best.fact.measure != s.fact.measure):
-                continue
-            if not same_value(s.fact, best.fact) and all(not same_value(s.fact, r.fact) for r in rivals):
+            if _rival(s, best, q) and not same_value(s.fact, best.fact) and all(
+                    not same_value(s.fact, r.fact) for r in rivals):
                 rivals.append(s)
         if rivals:
-            return Decision("conflict", [best, *rivals, *agreeing[:1]], best)
-    return Decision("answer", [best, *agreeing[:2]], best)
+            return Decision(Outcome.conflict, [best, *rivals, *agreeing[:1]], best)
+    return Decision(Outcome.answer, [best, *agreeing[:2]], best)

@@ -1,63 +1,98 @@
-"""The question-answering engine: a loaded index, an embedder and the answer pipeline."""
+"""The question-answering engine: a loaded index, an embedder, a domain pack and the answer layer.
+
+Every question goes the same way:
+
+1. **Supporting sentences** (:mod:`citeqa.qa.support`): the passages retrieved for the question are
+   cut into their sentences and table rows, and each is scored by dense similarity, term coverage,
+   entities, measure and population. An open question ("How does selinexor work?") is answered by
+   the best sentence(s), cited.
+2. **The value** (:mod:`citeqa.qa.answering`), when the question asks for one: the facts written in
+   those passages are scored (entity, measure, population, unit, time point) and the best one is
+   answered, with "not reported", disagreement between sources, or an abstention.
+
+Multiple-choice questions (:mod:`citeqa.qa.choice`) pick the option a supporting sentence states.
+Every answer is checked: each figure it states stands in a cited quote, or another candidate is
+taken, or the engine abstains.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 from citeqa.index.retriever import Passage, Retriever
 from citeqa.index.store import Index
 from citeqa.qa.answer import Answer, RetrievedPassage
-from citeqa.qa.answering import decide, score
-from citeqa.qa.compose import ChunkLocator, compose, reference_answer
-from citeqa.qa.cells import table_facts
-from citeqa.qa.facts import Fact, stems
+from citeqa.qa.answering import Decision, Scored, decide, score
+from citeqa.qa.choice import choose
+from citeqa.qa.compose import (
+    ChunkLocator,
+    Reason,
+    compose,
+    not_in_corpus,
+    reference_answer,
+    ungrounded,
+    ungrounded_text,
+    value_text,
+)
+from citeqa.qa.facts import Fact, Kind
 from citeqa.qa.lexicon import build_lexicon
+from citeqa.qa.open import open_answer, unseen_topics
+from citeqa.qa.passages import PassageStore
 from citeqa.qa.question import Question, analyse
-from citeqa.qa.statements import sentence_facts
+from citeqa.qa.support import Support, supporting
+from citeqa.qa.vocabulary import Vocabulary, load_vocabulary
 
 logger = logging.getLogger(__name__)
+
+DEPTH = 24
+"""Passages whose sentences and facts a question considers (the first ``k`` are returned)."""
+GROUNDING_TRIES = 4
+"""Candidates tried before abstaining when an answer's figures are not all in its quotes."""
 
 
 class Engine:
     """Answers questions and searches passages over one loaded index.
 
-    Everything a question needs (lexicon, facts, chunk lookup) is built once here;
-    a question costs one query embedding, one search and a scan of the facts. Safe
-    to share between threads for reads; to change the corpus, build a new index and
-    swap in a new Engine.
+    Everything a question needs (lexicon, each passage's sentences and facts) is built once here;
+    a question costs one query embedding, one search and the scoring of the retrieved passages'
+    sentences and facts. Safe to share between threads for reads; to change the corpus, build a
+    new index and swap in a new Engine.
+
+    Args:
+        index: The loaded index.
+        embedder: The embedding model the index was built with.
+        vocabulary: The compiled domain pack (default: the oncology pack).
     """
 
-    def __init__(self, index: Index, embedder) -> None:
+    def __init__(self, index: Index, embedder, vocabulary: Vocabulary | None = None) -> None:
         self.index = index
         self.embedder = embedder
+        self.vocabulary = vocabulary or load_vocabulary()
         self.retriever = Retriever(index, embedder)
         documents = list(index.documents.values())
-        self.lexicon = build_lexicon(documents)
-        self.facts: list[Fact] = [
-            *(f for doc in documents for table in doc.tables for f in table_facts(doc, table, self.lexicon)),
-            *(f for doc in documents for f in sentence_facts(doc, self.lexicon)),
-        ]
+        self.lexicon = build_lexicon(documents, self.vocabulary)
+        self.store = PassageStore(index, self.lexicon)
         self.locator = ChunkLocator(index.chunks)
-        # What each reference entry names, for "who / where / when" questions.
-        self.reference_terms = [
-            (doc.doc_id, ref.number, self.lexicon.entities_in(entry), stems(entry))
-            for doc in documents
-            for ref in doc.references
-            for entry in [f"{ref.title or ''} {ref.journal or ''}"]
-        ]
-        logger.info("engine ready: %d documents, %d chunks, %d facts", len(documents), len(index.chunks), len(self.facts))
+        logger.info("engine ready: %d documents, %d chunks, %d sentences, %d facts (pack %s)", len(documents),
+                    len(index.chunks), len(self.store.units), len(self.store.facts), self.vocabulary.pack.name)
+
+    @property
+    def facts(self) -> list[Fact]:
+        """Every fact of the corpus (built once; a question scores only its passages' facts)."""
+        return self.store.facts
 
     @classmethod
-    def load(cls, index_dir: Path, model: str) -> Engine:
-        """Load the index at ``index_dir`` and the embedding model named ``model``."""
+    def load(cls, index_dir: Path, model: str, pack: str | None = None) -> Engine:
+        """Load the index at ``index_dir``, the embedding model named ``model`` and the domain ``pack``."""
         from citeqa.index.embedder import Embedder
         from citeqa.index.store import load_index
 
         embedder = Embedder(model)
         index = load_index(Path(index_dir), model=model, dimension=embedder.dimension)
-        return cls(index, embedder)
+        return cls(index, embedder, load_vocabulary(pack) if pack else None)
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid") -> list[Passage]:
         """Return the top ``k`` passages for ``query``."""
@@ -67,59 +102,117 @@ class Engine:
         """How the engine reads ``question`` (entities, measure, population, units)."""
         return analyse(question, self.lexicon)
 
-    def ask(self, question: str, k: int = 8) -> Answer:
+    def ask(self, question: str, k: int = 8, options: Sequence[str] | None = None) -> Answer:
         """Answer ``question`` extractively from the index.
 
         Args:
             question: A question in plain language.
             k: How many passages to retrieve and return alongside the answer.
+            options: Multiple-choice options: the answer's ``choice`` is the one a cited quote states,
+                or None with ``abstained`` and reason "insufficient information".
         """
         q = self.analyse(question)
         names = " ".join(sorted({self.lexicon.display.get(e, e) for e in q.entities}))
-        passages = self.search(f"{question} {names}".strip(), k=k)
-        if q.reference_field:
-            answer = self._reference(q)
+        query = f"{question} {names}".strip()
+        vector = self.retriever.embed(query)
+        passages = self.retriever.search(query, k=max(k, DEPTH), query_vector=vector)
+        support = supporting(q, vector, passages, self.store, self.lexicon)
+        unseen = unseen_topics(q, self.store, self.lexicon)
+        if unseen:
+            answer = not_in_corpus(q, 0.0, self.vocabulary, f"{', '.join(unseen)} is not mentioned in any indexed document")
+            if options is not None:
+                answer.reason = Reason.INSUFFICIENT
+        elif options is not None:
+            answer = choose(q, list(options), support, self.store, self.lexicon)
+        elif q.reference_field:
+            answer = self._reference(q, support)
+        elif q.asks_quantity:
+            answer = self._value(q, support)
+            if answer.abstained and answer.reason != "not reported" and self._open_fallback(q):
+                answer = open_answer(q, support, self.store, self.lexicon)
         else:
-            retrieved = self._retrieved_starts(passages)
-            scored = [s for s in (score(q, f, retrieved) for f in self.facts) if s]
-            answer = compose(q, decide(q, scored), self.index.documents, self.locator, self.lexicon)
-        answer.passages = [_retrieved(p) for p in passages]
+            answer = open_answer(q, support, self.store, self.lexicon)
+        answer.passages = [_retrieved(p) for p in passages[:k]]
         return answer
 
-    def _retrieved_starts(self, passages: list[Passage]) -> set[tuple[str, int]]:
-        """Sentence starts of the facts that lie inside the retrieved passages."""
-        spans = [(p.chunk.doc_id, s, e) for p in passages for s, e in (p.chunk.spans or [[p.chunk.start, p.chunk.end]])]
-        return {
-            (fact.doc_id, fact.quote_start)
-            for fact in self.facts
-            if any(doc == fact.doc_id and s <= fact.quote_start < e for doc, s, e in spans)
-        }
+    def _open_fallback(self, q: Question) -> bool:
+        """A "which/what" question whose measure is a name or identifier may be answered by a sentence."""
+        return not q.units and (q.measure is None or self.vocabulary.textual(q.measure)) and not q.unknown_drugs
 
-    def _reference(self, q: Question) -> Answer:
-        """Find the cited study behind the question's entity: by the passages that cite it
-        about that entity, and by the words of the reference entry itself."""
+    def _value(self, q: Question, support: list[Support]) -> Answer:
+        """Step 2: the value, read from the facts of the supporting passages."""
+        vocab = self.vocabulary
+        candidates: list[Scored] = []
+        for s in support:
+            for i in s.unit.facts:
+                scored = score(q, self.store.facts[i], _relative(s, support), vocab)
+                if scored:
+                    candidates.append(scored)
+        rejected_any = False
+        for _ in range(GROUNDING_TRIES):
+            decision = decide(q, candidates)
+            answer = compose(q, decision, self.index.documents, self.locator, self.lexicon)
+            missing = ungrounded(answer.answer, answer.citations) if not answer.abstained else []
+            if not missing:
+                if rejected_any and answer.abstained and answer.reason != "not reported":
+                    break  # every candidate left states its figure otherwise than its source
+                return answer
+            rejected_any = True
+            logger.warning("answer %r states %s, which no cited quote does: trying another candidate",
+                           answer.answer, missing)
+            rejected = self._ungrounded_facts(decision)
+            candidates = [c for c in candidates if id(c) not in rejected]
+        return not_in_corpus(q, 0.0, vocab, "no candidate answer is stated verbatim in its sources")
+
+    def _ungrounded_facts(self, decision: Decision) -> set[int]:
+        """The candidates of ``decision`` whose figure, as the answer writes it, is not in their own quote
+        (the best one when none is singled out)."""
+        bad = set()
+        for s in decision.facts:
+            doc = self.index.documents[s.fact.doc_id]
+            quote = doc.text[s.fact.quote_start : s.fact.quote_end]
+            if ungrounded_text(value_text(s.fact, self.vocabulary), quote):
+                bad.add(id(s))
+        return bad or {id(decision.facts[0])} if decision.facts else bad
+
+    def _reference(self, q: Question, support: list[Support]) -> Answer:
+        """Find the cited study behind the question's entity: by the retrieved passages that cite it
+        about that entity, and by the words of the reference entries of their documents."""
         votes: Counter[tuple[str, int]] = Counter()
-        support: dict[tuple[str, int], Fact] = {}
+        backing: dict[tuple[str, int], Fact] = {}
         if q.entities:
-            for fact in self.facts:
-                shared = len(q.entities & fact.entities) / len(q.entities)
-                if not fact.references or shared < 0.5:
-                    continue
-                weight = shared * (2 if fact.kind == "cell" and len(fact.references) == 1 else 1) / len(fact.references)
-                for n in fact.references:
-                    key = (fact.doc_id, n)
-                    if key not in votes or weight > votes[key]:
-                        support[key] = fact
-                    votes[key] = max(votes[key], weight)
-        for doc_id, number, concepts, terms in self.reference_terms:
-            named = len(q.entities & concepts) / len(q.entities) if q.entities else 0.0
-            words = len(q.keywords & terms) / max(1, len(q.keywords))
-            if named or (not q.entities and words >= 0.5):
-                votes[(doc_id, number)] += 1.5 * named + words
-        return reference_answer(q, votes, self.index.documents, support, self.locator)
+            for s in support:
+                for i in s.unit.facts:
+                    fact = self.store.facts[i]
+                    shared = len(q.entities & fact.entities) / len(q.entities)
+                    if not fact.references or shared < 0.5:
+                        continue
+                    weight = shared * (2 if fact.kind is Kind.cell and len(fact.references) == 1 else 1) / len(fact.references)
+                    for n in fact.references:
+                        key = (fact.doc_id, n)
+                        if key not in votes or weight > votes[key]:
+                            backing[key] = fact
+                        votes[key] = max(votes[key], weight)
+        vocab = self.vocabulary
+        for doc_id in dict.fromkeys(s.unit.doc_id for s in support):
+            for ref in self.index.documents[doc_id].references:
+                entry = f"{ref.title or ''} {ref.journal or ''}"
+                concepts = self.lexicon.entities_in(entry)
+                named = len(q.entities & concepts) / len(q.entities) if q.entities else 0.0
+                words = len(q.keywords & vocab.stems(entry)) / max(1, len(q.keywords))
+                if named or (not q.entities and words >= 0.5):
+                    votes[(doc_id, ref.number)] += 1.5 * named + words
+        return reference_answer(q, votes, self.index.documents, backing, self.locator)
+
+
+def _relative(s: Support, support: list[Support]) -> float:
+    """A unit's support relative to the best one (1.0 for the best)."""
+    best = support[0].score if support else 1.0
+    return max(0.0, min(1.0, s.score / best)) if best > 0 else 0.0
 
 
 def _retrieved(p: Passage) -> RetrievedPassage:
     c = p.chunk
     return RetrievedPassage(c.id, c.doc_id, c.text, round(float(p.score), 6), c.kind, c.section, c.page, c.start, c.end,
                             list(c.references))
+

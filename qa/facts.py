@@ -1,36 +1,47 @@
 """Facts: every figure a document states, with what it measures, for whom and about what.
 
 A fact is read from a table cell (``qa/cells.py``) or from a sentence (``qa/statements.py``);
-this module holds the type and the readers they share. Facts are built once when an index
-is loaded; answering a question only scores them.
+this module holds the type. Facts are built per chunk when an index is loaded
+(:class:`citeqa.qa.passages.PassageStore`); a question only scores the facts of the passages
+retrieved for it.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-
-import Stemmer
+from enum import Enum
 
 from citeqa.ingest.models import Table, TableRow
-from citeqa.qa.vocabulary import IMPLIES, MEASURES, POPULATIONS, SYNONYMS
-
-_stemmer = Stemmer.Stemmer("english")
 
 
-def stems(text: str) -> set[str]:
-    """Lower-cased stems of the words of ``text``, the field's synonyms folded together."""
-    words = _stemmer.stemWords([w.lower() for w in re.findall(r"[A-Za-z][A-Za-z0-9]{2,}", text)])
-    return {SYNONYMS.get(w, w) for w in words}
+class Kind(str, Enum):
+    """Where a fact is written."""
+
+    cell = "cell"  # a table cell (or a whole table row)
+    sentence = "sentence"  # a sentence of running text
+
+
+class Status(str, Enum):
+    """What a fact states."""
+
+    value = "value"  # a figure
+    text = "text"  # a textual cell (a trial name, an identifier, a row's summary)
+    not_reported = "not_reported"  # a "—" or "Not reported" cell
+    not_reached = "not_reached"  # "median not reached"
+    sentence = "sentence"  # the whole sentence (answers text questions)
 
 
 @dataclass
 class Fact:
-    """One stated figure (or a stated absence of one) and where it is written."""
+    """One stated figure (or a stated absence of one) and where it is written.
 
-    kind: str  # "cell" or "sentence"
+    ``[quote_start, quote_end)`` is the sentence or table row to cite, ``[value_start, value_end)``
+    the figure inside it; both index the document's text.
+    """
+
+    kind: Kind
     doc_id: str
-    status: str  # value | text | not_reported | not_reached
+    status: Status
     value: float | None
     unit: str | None
     low: float | None
@@ -55,34 +66,16 @@ class Fact:
     explicit: bool = True  # the entity is named where the figure is, not in an earlier sentence
     landmark: tuple[int, str] | None = None  # "1-year OS": the time point the figure is read at
     named: frozenset[str] | None = None  # entities named in the figure's own sentence (None: same as entities)
+    whole_row: bool = False  # a table row as a whole (trial name, identifier, design), not one cell
+    subset: bool = False  # a part of the count before it ("19 (n=15 DLBCL) patients")
+    ci_low: float | None = None
+    ci_high: float | None = None
+    of: float | None = None  # the denominator of "13 of 33"
+    operator: str | None = None  # "<" of "p < 0.001"
+    clause: tuple[int, int] | None = None  # the clause holding the figure, document offsets
+    about: str | None = None  # for an effect size or p-value: the outcome measure it is about
 
-
-def measure_of(label: str) -> str | None:
-    """The first measure named in a label or clause."""
-    found = find_measures(label)
-    return found[0][0] if found else None
-
-
-def find_measures(text: str) -> list[tuple[str, int, int]]:
-    """Measures named in ``text`` as (key, start, end), longest patterns first, in text order."""
-    taken: list[tuple[str, int, int]] = []
-    for measure in MEASURES:
-        for match in measure.pattern.finditer(text):
-            if all(match.end() <= s or match.start() >= e for _, s, e in taken):
-                taken.append((measure.key, match.start(), match.end()))
-    return sorted(taken, key=lambda t: t[1])
-
-
-def populations_in(text: str) -> list[tuple[str, int]]:
-    """Population features mentioned in ``text`` with their positions, implied ones added."""
-    found: list[tuple[str, int]] = []
-    negated: list[tuple[int, int]] = []
-    for pop in POPULATIONS:
-        for match in pop.pattern.finditer(text):
-            if pop.key == "without_cart":
-                negated.append(match.span())
-            found.append((pop.key, match.start()))
-            found.extend((implied, match.start()) for implied in IMPLIES.get(pop.key, ()))
-    # "without prior CAR T" is not "prior CAR T"
-    found = [(k, p) for k, p in found if not (k == "post_cart" and any(a <= p < b for a, b in negated))]
-    return sorted(found, key=lambda t: t[1])
+    @property
+    def key(self) -> tuple[str, int]:
+        """The sentence or row the fact belongs to: (doc_id, quote start)."""
+        return (self.doc_id, self.quote_start)

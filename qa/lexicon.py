@@ -18,37 +18,11 @@ from rapidfuzz import fuzz, process
 
 from citeqa.ingest.markers import strip_markers
 from citeqa.ingest.models import Document
-from citeqa.qa.vocabulary import MEASURES
+from citeqa.qa.vocabulary import Vocabulary
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9]*(?:[-+'][A-Za-z0-9]+)*")
-DRUG = re.compile(
-    r"^[a-z]{4,}(?:mab|cel|leucel|tinib|nib|lisib|mide|zomib|clax|xor|stat|parib|vedotin|tesirine|mustine|platin|rubicin|cristine|nisone|phamide|side|abine|trexate|ecan|limus|sertib|tansine|xan)$"
-)
-_TRIAL = re.compile(r"^(?!CD\d|IL-?\d|Ig[A-Z])(?=(?:.*[A-Z]){2})[A-Z0-9]+(?:-[A-Z0-9]+)*(?:-[A-Za-z]\w*)?$")
 _GLOSSARY_ITEM = re.compile(r"^\s*([^,;]{1,15}),\s+([^;]{2,80}?)\s*\.?\s*$")
 _DEFINITION = re.compile(r"\(([A-Za-z][A-Za-z0-9+\-/]{1,14})\)|\[([A-Za-z][A-Za-z0-9+\-/]{1,14})\]")
-
-# Acronyms of the field that name measures, diseases or targets, not entities.
-_GENERIC = {
-    "car", "cart", "dlbcl", "lbcl", "nhl", "orr", "pfs", "os", "dor", "efs", "nrm", "grfs", "fda", "us", "usa",
-    "tcr", "ipi", "ldh", "pet", "ct", "rr", "cr", "pr", "gvhd", "hct", "cd", "ici", "icans", "crs", "mo", "mos",
-    "nct", "et", "al", "dna", "rna", "phase", "cohort", "table", "figure", "trial", "study", "clinical", "case",
-    "references", "conclusions", "correspondence", "learning", "objectives",
-    # diseases and targets name the setting, not the therapy asked about
-    "mcl", "fl", "cll", "sll", "mzl", "hl", "chl", "ptcl", "pcnsl", "hgbl", "tfl", "mm", "aml", "cml", "mds", "btk",
-    "btki", "bcl", "myc", "xpo1", "abc", "gcb", "ebv", "hiv", "cns", "ecog", "ldh", "fish",
-}
-_STOP = {
-    "the", "and", "plus", "with", "for", "of", "in", "on", "a", "an", "to", "or", "vs", "versus", "after", "prior",
-    "patients", "patient", "therapy", "rate", "rates", "what", "which", "how", "did", "does", "was", "were", "is",
-    "are", "cell", "cells", "trial", "study", "response", "responses", "survival", "months", "month", "median",
-    "overall", "cohort", "post", "group", "arm", "treatment", "treated", "data", "reported", "lymphoma", "disease",
-    "relapsed", "refractory", "complete", "progression", "free", "duration", "follow", "sample", "size", "time",
-    "number", "many", "much", "long", "percent", "percentage", "year", "years", "their", "they", "this", "that",
-    "those", "these", "from", "into", "among", "give", "gave", "get", "got", "reach", "reached", "achieve",
-    "achieved", "show", "shown", "see", "seen", "when", "where", "who", "whom", "whose", "have", "had", "has",
-}
-
 
 def word_tokens(text: str) -> list[str]:
     """Split ``text`` into words, keeping hyphenated and digit-bearing names whole."""
@@ -68,41 +42,64 @@ def _forms(token: str) -> list[str]:
 
 @dataclass
 class Lexicon:
-    """Entity vocabulary, aliases and spelling variants of a corpus."""
+    """Entity vocabulary, aliases and spelling variants of a corpus.
 
+    Attributes:
+        domain: The domain vocabulary (drug and trial name shapes, words never taken for names).
+        vocab: Normalised entity forms.
+        aliases: Short form → the entity forms it stands for ("lonca" → loncastuximab).
+        variants: Spelling variant → its canonical form (Odronektamab → odronebamab).
+        display: Entity form → how the corpus writes it.
+        abbreviations: Every "long form (SHORT)" definition read, short form (lower case) → long form:
+            terms such as measures ("left ventricular ejection fraction (LVEF)") a question may use
+            in either form.
+    """
+
+    domain: Vocabulary
     vocab: set[str] = field(default_factory=set)
     aliases: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     variants: dict[str, str] = field(default_factory=dict)
     display: dict[str, str] = field(default_factory=dict)
+    abbreviations: dict[str, str] = field(default_factory=dict)
+
+    def is_drug(self, form: str) -> bool:
+        """Whether a normalised word has the shape of a drug name."""
+        return bool(self.domain.drug.match(form))
+
+    def _generic(self, form: str) -> bool:
+        return form in self.domain.not_entities or form in self.domain.stopwords
 
     # -- building -----------------------------------------------------------------
     def add(self, surface: str) -> None:
+        if self.domain.measure_of(surface):
+            return  # a measure's name or acronym (ORR, KCCQ) is what is measured, not an entity
         forms = _forms(surface)
-        if _TRIAL.match(surface) or DRUG.match(forms[0]):
+        if self.domain.trial.match(surface) or self.is_drug(forms[0]):
             self._add_form(forms[0], surface)
         for part in forms[1:]:
-            if DRUG.match(part):
+            if self.is_drug(part):
                 self._add_form(part, part)
 
     def _add_form(self, form: str, surface: str) -> None:
-        if len(form) >= 3 and form not in _GENERIC and form not in _STOP and not form.isdigit():
+        if len(form) >= 3 and not self._generic(form) and not form.isdigit():
             self.vocab.add(form)
             self.display.setdefault(form, surface)
 
     def add_alias(self, short: str, long: str) -> None:
         short_forms = _forms(short)
         key = short_forms[0]
-        if len(key) < 2 or key in _GENERIC or key in _STOP:
+        if len(key) < 2 or self._generic(key):
             return
+        stop = self.domain.stopwords
         named = set()
         for word in word_tokens(long):
             forms = _forms(word)
-            hits = [f for f in forms[:1] if f in self.vocab] or [f for f in forms if DRUG.match(f) or f in self.vocab]
-            named |= {f for f in hits if f not in _STOP and len(f) >= 3}
+            hits = [f for f in forms[:1] if f in self.vocab] or [f for f in forms if self.is_drug(f) or f in self.vocab]
+            named |= {f for f in hits if f not in stop and len(f) >= 3}
         if not named:
             # "Allogeneic stem cell transplant (allo-HCT)": the short form names the
             # entity itself; its long form is recognised by the word it abbreviates.
-            head = next((w.lower() for w in word_tokens(long) if w.lower() not in _STOP), "")
+            head = next((w.lower() for w in word_tokens(long) if w.lower() not in stop), "")
             stem = re.match(r"[a-z]{3,}", short.lower())
             if not (stem and len(head) >= 5 and head.startswith(stem.group())):
                 return
@@ -115,7 +112,7 @@ class Lexicon:
                 self.display.setdefault(key, short)
             if expansion == {key} or not (expansion - {key}):
                 return
-            if key not in expansion and len(expansion) == 1 and not DRUG.match(next(iter(expansion))):
+            if key not in expansion and len(expansion) == 1 and not self.is_drug(next(iter(expansion))):
                 # the abbreviation is itself the entity's name (allo-HCT)
                 self.aliases[key].add(key)
                 self.vocab.add(key)
@@ -173,7 +170,7 @@ class Lexicon:
         found: set[str] = set()
         candidates = self._fuzzy_candidates
         for form in forms:
-            if not form.isalpha() or len(form) < 4 or form in _STOP or form in _GENERIC:
+            if not form.isalpha() or len(form) < 4 or self._generic(form):
                 continue
             best = process.extractOne(form, candidates, scorer=fuzz.ratio, score_cutoff=80) if len(form) >= 6 else None
             if best and best[1] < 85 and best[0][:3] != form[:3]:
@@ -184,7 +181,7 @@ class Lexicon:
             prefixed = {self.variants.get(w, w) for w in candidates if w.startswith(form) and len(form) / len(w) >= 0.35}
             if len(prefixed) == 1:
                 found |= self.canonical(prefixed.pop())
-        unknown = not found and bool(DRUG.match(forms[0]) or (_TRIAL.match(word) and forms[0] not in _GENERIC))
+        unknown = not found and bool(self.is_drug(forms[0]) or (self.domain.trial.match(word) and not self._generic(forms[0])))
         return found, unknown
 
     def resolve_question(self, text: str) -> tuple[set[str], list[str]]:
@@ -203,40 +200,41 @@ class Lexicon:
                 unknown.append(word)
         return found, unknown
 
-def _is_measure_label(text: str) -> bool:
-    return any(m.pattern.search(text) for m in MEASURES)
-
-
-def table_orientation(table) -> str:
+def table_orientation(table, domain: Vocabulary) -> str:
     """"columns" when the columns are the entities (rows are measures), else "rows"."""
     labels = [row.label.value for row in table.rows]
     if not labels:
         return "rows"
-    measured = sum(1 for label in labels if _is_measure_label(label))
+    measured = sum(1 for label in labels if domain.is_measure_label(label))
     return "columns" if measured * 2 >= len(labels) else "rows"
 
 
-def build_lexicon(documents: list[Document]) -> Lexicon:
-    """Collect the entity vocabulary of ``documents``."""
-    lex = Lexicon()
+def build_lexicon(documents: list[Document], domain: Vocabulary) -> Lexicon:
+    """Collect the entity vocabulary of ``documents``.
+
+    Args:
+        documents: The corpus.
+        domain: The domain vocabulary (name shapes and words never taken for names).
+    """
+    lex = Lexicon(domain)
     glossaries: list[str] = []
     for doc in documents:
         for table in doc.tables:
-            if table_orientation(table) == "columns":
+            if table_orientation(table, domain) == "columns":
                 for col in table.columns[1:]:
                     for w in word_tokens(col.value):
                         lex.add(w)
             else:
                 for row in table.rows:
                     for w in word_tokens(row.label.value):
-                        if _TRIAL.match(w) or DRUG.match(w.lower()):
+                        if domain.trial.match(w) or lex.is_drug(w.lower()):
                             lex.add(w)
             for note in table.footnotes:
                 glossaries.append(note.text)
         body_end = min((r.start for r in doc.references), default=len(doc.text))
         body = doc.text[:body_end]
         for w in set(word_tokens(body)):
-            if DRUG.match(w.lower()) or (_TRIAL.match(w) and not re.match(r"^CD\d", w) and w.lower() not in _GENERIC):
+            if lex.is_drug(w.lower()) or (domain.trial.match(w) and not lex._generic(w.lower())):
                 lex.add(w)
         for para in doc.paragraphs:
             if para.kind in {"figure_caption", "table_footnote"}:
@@ -250,6 +248,7 @@ def build_lexicon(documents: list[Document]) -> Lexicon:
         if len(parsed) >= 2:
             for m in parsed:
                 lex.add_alias(m.group(1).strip(), m.group(2).strip())
+                lex.abbreviations.setdefault(m.group(1).strip().lower(), m.group(2).strip())
     lex.cluster_variants()
     return lex
 
@@ -267,4 +266,6 @@ def _definitions(text: str, lex: Lexicon) -> None:
         starts = [i for i, w in enumerate(window) if w.lower().startswith(stem)]
         starts = starts or [i for i, w in enumerate(window) if w[0].lower() == stem[0]]
         if starts:
-            lex.add_alias(short, " ".join(window[starts[0] :]))
+            long = " ".join(window[starts[0] :])
+            lex.add_alias(short, long)
+            lex.abbreviations.setdefault(short.lower(), long)

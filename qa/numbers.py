@@ -1,77 +1,175 @@
-"""Find the quantities a sentence or table cell states: values, ranges, units."""
+"""Find the quantities a sentence or table cell states: values, ranges, units, confidence intervals,
+p-values, "n/N (%)" and "x of y" counts.
+
+What counts as a unit, a landmark ("1-year OS") or a non-value ("phase 2", "grade 3") comes from
+the domain pack (:class:`~citeqa.qa.vocabulary.Vocabulary`); the number shapes are generic.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from citeqa.qa.vocabulary import UNIT_PATTERNS
+from citeqa.qa.vocabulary import Vocabulary
 
-_NUM = r"\d+(?:\.\d+)?"
+_MINUS = "-−–"
+_NUM = r"(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+)(?:\.\d+)?"
 # A number that is not part of a name (CD19, ZUMA-7, IgG4), a ratio (2:1) or a phase (1/2).
-_NUMBER = re.compile(rf"(?<![\w./:×+])(?<![A-Za-z]-)(?<![A-Za-z]-\d)({_NUM})(?![\w/:×]|\.\d|-(?:\d|[A-Za-z]+\d))")
+_NUMBER = re.compile(
+    rf"(?P<sign>(?<![^\s(\[=:,;])[−-](?=\d))?(?<![\w./:×+^])(?<![A-Za-z]-)(?<![A-Za-z]-\d)(?P<num>{_NUM})"
+    rf"(?![\w/:×]|\.\d|-(?:\d|[A-Za-z]+\d))"
+)
 _RANGE_JOIN = re.compile(r"^\s?(%|\s?percent)?\s?(?:-|–|—|to|through)\s?$", re.IGNORECASE)
-_N_EQUALS = re.compile(rf"\bn\s?=\s?({_NUM})", re.IGNORECASE)
-_NOT_A_VALUE_BEFORE = re.compile(r"(?:phase|grade|stage|type|cycle|line|version|NCT|ECOG|step|figure|table|fig\.?)\s?$", re.IGNORECASE)
-_DAY_BEFORE = re.compile(r"\bday\s$", re.IGNORECASE)
-_LANDMARK = re.compile(r"^[\s-](?:year|month)s?\b\s*(?:OS|PFS|EFS|overall|progression|event|survival|nonrelapse|non-relapse|NRM|GRFS|cumulative|incidence|rates?|landmark)", re.IGNORECASE)
+_N_EQUALS = re.compile(rf"\b[nN]\s?=\s?({_NUM})")
+_CI_AFTER = re.compile(
+    rf"\s*[(\[,;]?\s*(?:(?:90|95|99)\s?%\s?)?(?:CI|confidence interval|C\.I\.)\s*[:,=]?\s*(?:of\s)?\s*\(?"
+    rf"(?P<lo>[{_MINUS}]?{_NUM})\s*%?\s*(?:-|–|—|to|,)\s*(?P<hi>[{_MINUS}]?{_NUM})\s*%?\s*[)\]]?",
+    re.IGNORECASE,
+)
+_PLUS_MINUS = re.compile(rf"\s?(?:±|\+\s*/?\s*[−-])\s*(?P<spread>{_NUM})")
+_CI_LEVEL = re.compile(r"^\s?%\s?(?:CI\b|C\.I\.|confidence)", re.IGNORECASE)
+_P_BEFORE = re.compile(r"\b[Pp]\s?(?:-?values?)?\s?(?P<op>[<=>≤≥]|of|was|was less than)\s?$")
+_P_DECIMAL = re.compile(r"(?<![\w.])[Pp]\s?(?:-?values?)?\s?(?P<op>[<=>≤≥])\s?(?P<num>\.\d+)")
+_N_OF_N = re.compile(rf"(?<![\w./])(?P<k>{_NUM})\s?/\s?(?P<n>{_NUM})(?![\w/])")
+_X_OF_Y = re.compile(rf"\s(?:of|out of)\s(?:the\s)?(?P<n>{_NUM})\b")
+_YEAR_BEFORE = re.compile(
+    r"(?:\b(?:in|since|from|until|till|by|during|between|and|of|year)|January|February|March|April|May|June|July|"
+    r"August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?,?\s$",
+    re.IGNORECASE,
+)
 
 
 @dataclass
 class NumberMention:
-    """A quantity in a text: ``text[start:end]`` is its verbatim wording."""
+    """A quantity in a text: ``text[start:end]`` is its verbatim wording.
 
-    value: float
+    Attributes:
+        value: The number (None for a range).
+        unit: Its unit class (``%``, ``months``, ``count``, ``p``, ``year``, …) or None.
+        low: Start of a range (20%–40%).
+        high: End of a range.
+        explicit_n: Written as ``n = 42``.
+        ci_low: Lower bound of the confidence interval written after it.
+        ci_high: Upper bound of that interval.
+        of: The denominator of "13 of 33" or "13/33".
+        operator: ``<``, ``≤``, ``>``, ``≥`` or ``=`` for a p-value.
+        spread: The ``± x`` written after it (a standard deviation or error).
+    """
+
+    value: float | None
     start: int
     end: int
     unit: str | None = None
     low: float | None = None
     high: float | None = None
     explicit_n: bool = False
+    ci_low: float | None = None
+    ci_high: float | None = None
+    of: float | None = None
+    operator: str | None = None
+    spread: float | None = None
 
     @property
     def is_range(self) -> bool:
         return self.low is not None and self.high is not None
 
 
-def _unit_after(text: str, pos: int) -> tuple[str | None, int]:
-    tail = text[pos : pos + 40]
-    for unit, pattern in UNIT_PATTERNS:
-        match = pattern.match(tail)
-        if match:
-            # A count's unit word (patients) is context, not part of the number's own text.
-            end = pos + (match.end() if unit in {"%", "months", "years", "years-old", "weeks", "days", "cm", "mm"} else 0)
-            return unit, end
-    return None, pos
+def parse_number(text: str) -> float:
+    """A number as written: thousands separators and Unicode minus signs allowed ("1,077", "−2.3")."""
+    cleaned = text.strip().replace(",", "")
+    for minus in "−–":
+        cleaned = cleaned.replace(minus, "-")
+    return float(cleaned)
 
 
-def find_numbers(text: str) -> list[NumberMention]:
-    """Return the quantities stated in ``text``, ranges merged, landmarks (1-year OS) skipped.
+def _landmark_after(vocab: Vocabulary, text: str, start: int, end: int) -> bool:
+    """A time point ("1-year OS") rather than a value: the pack's landmark pattern starts at the number."""
+    match = vocab.landmark_pattern.search(text, start, min(len(text), end + 60))
+    return bool(match and match.start() == start)
+
+
+def find_numbers(text: str, vocab: Vocabulary) -> list[NumberMention]:
+    """Return the quantities stated in ``text``: ranges merged, confidence intervals attached to the value
+    they qualify, "95% CI" levels, names and landmarks (1-year OS) skipped.
 
     Args:
         text: A sentence, clause or table cell.
+        vocab: The domain vocabulary (units, non-value words, landmarks).
 
     Returns:
         Mentions with offsets relative to ``text``.
     """
     mentions: list[NumberMention] = []
-    n_spans = {m.start(1): m for m in _N_EQUALS.finditer(text)}
+    taken: list[tuple[int, int]] = []  # p-values, fractions, interval bounds and denominators already read
+    for match in _P_DECIMAL.finditer(text):
+        mentions.append(NumberMention(float(match.group("num")), match.start(), match.end(), unit="p",
+                                      operator=match.group("op")))
+        taken.append(match.span())
+    for match in _N_OF_N.finditer(text):
+        if vocab.not_a_value_before.search(text[max(0, match.start() - 14) : match.start()]):
+            taken.append(match.span())  # "phase 1/2"
+            continue
+        mention = NumberMention(parse_number(match.group("k")), match.start(), match.end(),
+                                of=parse_number(match.group("n")))
+        _read_unit(vocab, text, mention)
+        mentions.append(_with_interval(text, mention, taken))
+        taken.append((match.start(), match.end()))
+    n_spans = {m.start(1) for m in _N_EQUALS.finditer(text)}
     for match in _NUMBER.finditer(text):
-        start, end = match.span(1)
-        before = text[max(0, start - 12) : start]
-        if _NOT_A_VALUE_BEFORE.search(before):
+        start, end = match.span()
+        if any(a <= start < b for a, b in taken):
             continue
-        if _LANDMARK.match(text[end : end + 40]):
+        if vocab.not_a_value_before.search(text[max(0, start - 14) : start]) or _CI_LEVEL.match(text[end : end + 25]):
             continue
-        value = float(match.group(1))
-        if start in n_spans:
+        if _landmark_after(vocab, text, start, end):
+            continue
+        value = parse_number(match.group(0))
+        if match.start("num") in n_spans:
             mentions.append(NumberMention(value, start, end, unit="count", explicit_n=True))
             continue
-        unit, unit_end = _unit_after(text, end)
-        if unit is None and _DAY_BEFORE.search(text[max(0, start - 5) : start]):
-            unit = "days"
-        mentions.append(NumberMention(value, start, max(end, unit_end), unit=unit))
+        mention = NumberMention(value, start, end)
+        p_before = _P_BEFORE.search(text[max(0, start - 24) : start])
+        x_of_y = _X_OF_Y.match(text, end)
+        if p_before:
+            op = p_before.group("op")
+            mention.unit, mention.operator = "p", {"of": "=", "was": "=", "was less than": "<"}.get(op, op)
+            mention.start = start - len(p_before.group(0))
+        elif x_of_y:
+            mention.of = parse_number(x_of_y.group("n"))
+            taken.append((x_of_y.start("n"), x_of_y.end("n")))
+            unit, _ = vocab.unit_after(text[x_of_y.end() : x_of_y.end() + 40])
+            mention.unit = unit.name if unit is not None and not unit.joins else None
+        else:
+            spread = _PLUS_MINUS.match(text, end)
+            if spread:  # "11.21 ± 0.74 nM": the unit follows the spread
+                mention.spread, mention.end = parse_number(spread.group("spread")), spread.end()
+                taken.append((spread.start("spread"), spread.end()))
+            _read_unit(vocab, text, mention)
+        if mention.unit is None and re.fullmatch(r"(?:19|20)\d\d", match.group(0)) and _YEAR_BEFORE.search(
+                text[max(0, start - 12) : start]):
+            mention.unit = "year"
+        mentions.append(_with_interval(text, mention, taken))
+    mentions.sort(key=lambda m: m.start)
     return _merge_ranges(text, mentions)
+
+
+def _with_interval(text: str, mention: NumberMention, taken: list[tuple[int, int]]) -> NumberMention:
+    """Attach the confidence interval written right after ``mention`` ("0.72 (95% CI, 0.60-0.86)")."""
+    ci = _CI_AFTER.match(text, mention.end)
+    if ci:
+        mention.ci_low, mention.ci_high = parse_number(ci.group("lo")), parse_number(ci.group("hi"))
+        mention.end = ci.end()
+        taken.append((ci.start("lo"), ci.end()))
+    return mention
+
+
+def _read_unit(vocab: Vocabulary, text: str, mention: NumberMention) -> None:
+    unit, length = vocab.unit_after(text[mention.end : mention.end + 60])
+    if unit is not None:
+        mention.unit = unit.name
+        mention.end += length
+    elif re.search(r"\bday\s$", text[max(0, mention.start - 5) : mention.start], re.IGNORECASE):
+        mention.unit = "days"
 
 
 _VERSUS = re.compile(r"^\s?(?:vs\.?|versus|compared with|and)\s", re.IGNORECASE)
@@ -79,7 +177,7 @@ _VERSUS = re.compile(r"^\s?(?:vs\.?|versus|compared with|and)\s", re.IGNORECASE)
 
 def _merge_ranges(text: str, mentions: list[NumberMention]) -> list[NumberMention]:
     for cur, nxt in zip(mentions, mentions[1:]):
-        if cur.unit is None and nxt.unit and _VERSUS.match(text[cur.end : nxt.start]):
+        if cur.unit is None and nxt.unit and nxt.unit != "p" and _VERSUS.match(text[cur.end : nxt.start]):
             cur.unit = nxt.unit
     merged: list[NumberMention] = []
     i = 0
@@ -88,11 +186,12 @@ def _merge_ranges(text: str, mentions: list[NumberMention]) -> list[NumberMentio
         if i + 1 < len(mentions):
             nxt = mentions[i + 1]
             joinable = _RANGE_JOIN.match(text[cur.end : nxt.start]) is not None
-            same_unit = cur.unit in (None, nxt.unit) and not cur.explicit_n and not nxt.explicit_n
-            if joinable and same_unit and nxt.value >= cur.value:
-                merged.append(
-                    NumberMention(cur.value, cur.start, nxt.end, unit=nxt.unit, low=cur.value, high=nxt.value)
-                )
+            plain = not (cur.explicit_n or nxt.explicit_n or cur.of or nxt.of or cur.ci_low is not None
+                         or cur.unit == "p" or nxt.unit == "p")
+            same_unit = cur.unit in (None, nxt.unit)
+            if joinable and plain and same_unit and cur.value is not None and nxt.value is not None and nxt.value >= cur.value:
+                merged.append(NumberMention(None, cur.start, nxt.end, unit=nxt.unit, low=cur.value, high=nxt.value,
+                                            ci_low=nxt.ci_low, ci_high=nxt.ci_high))
                 i += 2
                 continue
         merged.append(cur)
@@ -100,6 +199,9 @@ def _merge_ranges(text: str, mentions: list[NumberMention]) -> list[NumberMentio
     return merged
 
 
-def format_number(value: float) -> str:
-    """Format a float the way a paper would print it (34.0 → "34", 9.7 → "9.7")."""
-    return f"{value:g}"
+def format_number(value: float, like: str = "") -> str:
+    """Format a float the way the source prints it (34.0 → "34", 9.7 → "9.7", 1077 → "1,077" when
+    the source text ``like`` groups its thousands)."""
+    if abs(value) >= 1000 and re.search(r"\d,\d{3}", like) and value.is_integer():
+        return f"{value:,.0f}"
+    return f"{value:g}" if abs(value) < 1e6 else f"{value:.0f}"

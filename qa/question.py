@@ -1,39 +1,86 @@
-"""Question analysis: what entity, which measure, for which population, what kind of value."""
+"""Question analysis: what entity, which measure, for which population, what kind of value.
+
+The question-form cues here are English grammar (how many, which, is/does …); the field's
+words (measures, populations, units, name shapes) come from the domain pack.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from citeqa.qa.facts import find_measures, populations_in, stems
-from citeqa.qa.lexicon import DRUG, Lexicon, word_tokens
-from citeqa.qa.vocabulary import REFERENCE_FIELDS, landmark, question_units
+from citeqa.qa.lexicon import Lexicon, word_tokens
+from citeqa.qa.vocabulary import MeasureRole, Vocabulary
 
+_I = re.IGNORECASE
+# "The authors of the X trial", not "what do the authors prefer" (the writers of the document asked).
+_AUTHOR_OF = (r"\b(?:first|lead|last|senior|corresponding)[- ]?author\w*|\bauthors? of\b|\bwho (?:are|is|was|were) the (?:\w+ )?authors?\b|"
+              r"\bauthored\b|\bwhich (?:\w+ )?authors?\b|\bauthors? (?:led|wrote|reported|published)\b")
 _REFERENCE_CUE = re.compile(
-    r"\bpublish\w*|\bpublication\b|\bpaper\b|\barticle\b|\bjournal\b|\bauthor\w*|\bwrote\b|\bcite[sd]?\b|\bcitation\b|\breferences?\b|\bled by\b|\bprimary (?:study|source|report)\b|\bsource\b|\bwho (?:reported|ran|conducted|led)\b",
-    re.IGNORECASE,
-)
+    rf"\bpublish\w*|\bpublication\b|\bpaper\b|\barticle\b|\bjournal\b|{_AUTHOR_OF}|\bwrote\b|\bcite[sd]?\b|\bcitation\b|"
+    r"\breferences?\b|\bled by\b|\bprimary (?:study|source|report)\b|\bsource\b|\bwho (?:reported|ran|conducted|led)\b", _I)
 _STRONG_REFERENCE_CUE = re.compile(
-    r"\bauthor\w*|\bwho (?:wrote|published|reported|led)\b|\bjournal\b|\bpublished (?:in|where|when)\b|\bwhere\b.{0,60}\bpublished\b|\bwhen was\b.{0,60}\bpublished\b|\bwhat year\b.{0,60}\bpublished\b",
-    re.IGNORECASE,
-)
-_TEXT_QUESTION = re.compile(r"\s*(?:in )?(?:which|what|who|whom)\b(?!.*\bhow (?:many|much|long|often)\b)", re.IGNORECASE)
-_CART_PRODUCT = re.compile(r"(?:leucel|cel|cabtagene)$")
-_CART_PRODUCT_WORD = re.compile(r"\b\w+(?:-cel|leucel|cabtagene)\b(?:\s+\w+leucel)?", re.IGNORECASE)
-_CART_MENTION = re.compile(r"\bCAR[- ]?T\b|\bCART\b|chimeric antigen receptor", re.IGNORECASE)
-_YES_NO = re.compile(r"\s*(?:is|are|was|were|does|do|did|can|could|should|has|have|had|will|would)\b", re.IGNORECASE)
-_QUANTITY_CUE = re.compile(r"\bhow (?:many|much|long|old|often|large|big|high|low)\b|\bwhat (?:percentage|proportion|fraction|number|share|rate)\b|\bwhich (?:percentage|proportion|number)\b", re.IGNORECASE)
-_QUESTION_STOP = stems(
-    "what which who whom how many much did does do was were is are the a an of in on for to with after prior post "
-    "patients patient rate rates reported report reach reached achieve achieved give gave study trial cohort "
-    "their they there this that these those value number percent percentage by at from among had has have show "
-    "car cart cell therapy t when where fraction proportion share percent percentage often common frequent"
-)
+    rf"{_AUTHOR_OF}|\bwho (?:wrote|published|reported|led)\b|\bjournal\b|\bpublished (?:in|where|when)\b|"
+    r"\bwhere\b.{0,60}\bpublished\b|\bwhen was\b.{0,60}\bpublished\b|\bwhat year\b.{0,60}\bpublished\b", _I)
+# Asking for a description, a reason or a finding, even when a measure is named ("How did her disease respond?",
+# "What was the effect of X compared with Y on mortality?").
+_DESCRIPTIVE = re.compile(
+    r"\s*(?:how (?:did|does|do|is|are|was|were|can|could|should|has|have|will|would|might|may)\b|why\b|"
+    r"how much (?:is|was|are|were) (?:known|understood)\b|"
+    r"what (?:was|is|were|are|has been|have been) the (?:\w+ )?(?:effects?|impacts?|influence|differences?|results?|"
+    r"outcomes?|associations?|relationships?|roles?|consequences?|benefits?|findings?)\b)", _I)
+# Defining an entity: "what is X", "how does X work", "what kind of drug is X", "mechanism of X".
+_DEFINITION = re.compile(
+    r"^\s*(?:what (?:is|are|was|were)\b(?! the (?:\w+ )?(?:rate|number|median|dose|effect))|how (?:does|do|did) .{1,60}\bwork\b|"
+    r"what (?:kind|type|class|sort) of\b|what does .{1,60}\b(?:bind|target|consist|do)\b)|\bmechanism\b|\bmade of\b", _I)
+_TEXT_QUESTION = re.compile(r"\s*(?:in )?(?:which|what|who|whom|why|how|where|when)\b(?!.*\bhow (?:many|much|long|often)\b)", _I)
+_YES_NO = re.compile(r"\s*(?:is|are|was|were|does|do|did|can|could|should|has|have|had|will|would|must|may|might)\b", _I)
+_QUANTITY_CUE = re.compile(
+    r"\bhow (?:many|much|long|old|often|large|big|high|low)\b|\bwhat (?:percentage|proportion|fraction|number|share|rate)\b|"
+    r"\bwhich (?:percentage|proportion|number)\b|\bwhat (?:year|dose)\b", _I)
+_HOW_MANY = re.compile(r"\s*how many\b", _I)
+_NUMBER = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?(?![\w.])")
+# Words of a question's form, never what it is about (stems of English function and question words).
+_FORM_WORDS = frozenset({
+    "what", "which", "who", "whom", "how", "mani", "much", "did", "doe", "was", "were", "the", "for", "with", "after",
+    "prior", "post", "patient", "rate", "report", "reach", "achiev", "give", "gave", "studi", "trial", "cohort",
+    "their", "they", "there", "this", "that", "these", "those", "valu", "number", "percent", "percentag", "from",
+    "among", "had", "has", "have", "show", "when", "where", "fraction", "proport", "share", "often", "common",
+    "frequent", "are",
+})
+# Further words that carry no topic when a sentence is matched to the question.
+_TERM_FORM_WORDS = _FORM_WORDS | {
+    "and", "can", "could", "should", "would", "will", "into", "about", "than", "then", "other", "some", "ani", "all",
+    "whi", "here", "them", "our", "your", "use", "describ", "mean", "kind", "type", "one",
+    "not", "but", "also", "still", "doe", "did", "been", "being", "such", "what", "there", "more", "most", "less",
+    "least", "veri", "onli", "just", "like", "get", "got", "may", "might", "must", "need", "want", "know", "tell",
+}
 
 
 @dataclass
 class Question:
-    """A question as understood: the parts the answer must match."""
+    """A question as understood: the parts the answer must match.
+
+    Attributes:
+        text: The question as asked.
+        entities: Concept tokens of the entities it names (drugs, trials, products), aliases resolved.
+        unknown: Words shaped like entity names that match nothing in the corpus.
+        measure: The measure asked for (a pack key), if any.
+        populations: The populations asked about (pack keys).
+        units: The unit classes the answer should have, preferred first.
+        reference_field: author / journal / year / reference when it asks about the cited study.
+        keywords: Stems of the words that say what it is about (entity names and measure words removed).
+        terms: Stems of all its content words (entity names and measure words kept), for matching sentences.
+        numbers: Figures the question itself states (context, not the answer).
+        asks_text: It asks for a name, a description, a reason or yes/no: a sentence answers it.
+        asks_quantity: It asks for a figure.
+        yes_no: It is a yes/no question.
+        defines: It asks what an entity is or how it works (a defining sentence answers it).
+        entity_words: The question's words that name its entities (lower case).
+        landmark: The time point a survival figure is asked at ("1-year OS").
+        drugs: The entities that are drugs: a figure about no one of them never answers.
+        unknown_drugs: The unknown words shaped like drug names.
+    """
 
     text: str
     entities: set[str]
@@ -43,17 +90,65 @@ class Question:
     units: tuple[str, ...]
     reference_field: str | None
     keywords: set[str] = field(default_factory=set)
+    terms: set[str] = field(default_factory=set)
     numbers: set[float] = field(default_factory=set)
     asks_text: bool = False
-    """The question asks for a name, description or yes/no, not a figure: a sentence answers it."""
     asks_quantity: bool = False
+    yes_no: bool = False
     landmark: tuple[int, str] | None = None
     drugs: set[str] = field(default_factory=set)
-    """The entities that are drugs: a figure about no one of them never answers."""
+    unknown_drugs: list[str] = field(default_factory=list)
+    defines: bool = False
+    entity_words: set[str] = field(default_factory=set)
+
+
+def _measure(text: str, vocab: Vocabulary) -> tuple[str | None, list[tuple[str, int, int]]]:
+    measures = vocab.find_measures(text)
+    if not measures:
+        return None, measures
+    count = vocab.count_measure
+    if measures[0][0] == count and _HOW_MANY.match(text):
+        return count, measures
+    pool = [m for m in measures if m[0] != count] or measures
+    # A trial named in passing ("in the pivotal trial") is context when a figure is asked for.
+    pool = [m for m in pool if not vocab.textual(m[0])] or pool
+    # The most specific wording wins ("duration of response" over "responses").
+    return max(pool, key=lambda m: m[2] - m[1])[0], measures
+
+
+def _populations(text: str, entities: set[str], vocab: Vocabulary) -> tuple[set[str], set[str]]:
+    """The populations asked about, and the entities left once those that name a population are removed
+    ("glofitamab CR after axi-cel": the CAR T product names the population, not the subject)."""
+    pops = {p for p, _ in vocab.populations_in(text)}
+    for population in vocab.populations:
+        shape = population.entity_shape
+        shaped = {e for e in entities if shape is not None and shape.search(e)}
+        if shaped and entities - shaped:
+            entities = entities - shaped
+        elif shaped:  # the product is the subject: its name is no population
+            cleaned = re.sub(rf"\b\w+(?:-?{shape.pattern.rstrip('$')})\b", "", text, flags=_I)
+            pops = {p for p, _ in vocab.populations_in(cleaned)}
+            continue
+        mentioned = population.mentioned_by
+        if entities and mentioned is not None and not pops - vocab.whole and mentioned.search(text):
+            # Asked about another therapy, "the CAR T subgroup" means patients treated with it before.
+            pops |= {population.key}
+    return pops, entities
+
+
+def _reference_field(text: str, measure: str | None, vocab: Vocabulary) -> str | None:
+    if not (_STRONG_REFERENCE_CUE.search(text) or (_REFERENCE_CUE.search(text) and (
+            measure is None or vocab.role(measure) is MeasureRole.name))):
+        return None
+    for name, pattern in vocab.reference_fields:
+        if pattern.search(text):
+            return name
+    return "reference"
 
 
 def analyse(text: str, lexicon: Lexicon) -> Question:
     """Read the entity, measure, population and expected unit of ``text``."""
+    vocab = lexicon.domain
     entities: set[str] = set()
     unknown: list[str] = []
     entity_words: set[str] = set()
@@ -64,41 +159,25 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
             entity_words.add(word.lower())
         if is_unknown:
             unknown.append(word)
-    measures = find_measures(text)
-    measure = None
-    if measures:
-        keys = [m[0] for m in measures]
-        if keys[0] == "n" and re.match(r"\s*how many\b", text, re.IGNORECASE):
-            measure = "n"
-        else:
-            pool = [m for m in measures if m[0] != "n"] or measures
-            # A trial named in passing ("in the pivotal trial") is context when a figure is asked for.
-            pool = [m for m in pool if m[0] not in {"trial", "identifier"}] or pool
-            # The most specific wording wins ("duration of response" over "responses").
-            measure = max(pool, key=lambda m: m[2] - m[1])[0]
-    pops = {p for p, _ in populations_in(text)}
-    products = {e for e in entities if _CART_PRODUCT.search(e)}
-    if products and entities - products:
-        entities = entities - products  # "after axi-cel": the CAR T product names the population
-    elif products:
-        pops = {p for p, _ in populations_in(_CART_PRODUCT_WORD.sub("", text))}  # the product is the subject
-    if entities and not products and not pops - {"overall"} and _CART_MENTION.search(text):
-        # Asked about another therapy, "the CAR T subgroup" means patients treated with CAR T before.
-        pops = pops | {"post_cart"}
-    reference_field = None
-    if _STRONG_REFERENCE_CUE.search(text) or (_REFERENCE_CUE.search(text) and measure in (None, "trial")):
-        for name, pattern in REFERENCE_FIELDS:
-            if pattern.search(text):
-                reference_field = name
-                break
-        reference_field = reference_field or "reference"
+    measure, measures = _measure(text, vocab)
+    units = vocab.question_unit_classes(text)
+    if vocab.role(measure) is MeasureRole.event and units and not set(units) & set(vocab.measure_by_key[measure].units):
+        measure = None  # "at which day was she free of toxicity": the event is context, the day is asked
+    pops, entities = _populations(text, entities, vocab)
     topic = text
     for _, start, end in sorted(measures, key=lambda m: -m[1]):  # the measure is not the topic
         topic = topic[:start] + " " + topic[end:]
-    keywords = stems(" ".join(w for w in word_tokens(topic) if w.lower() not in entity_words)) - _QUESTION_STOP
-    numbers = {float(n) for n in re.findall(r"(?<![\w.-])\d+(?:\.\d+)?(?![\w.])", text)}
-    units = question_units(text)
-    asks_quantity = bool(units) or measure is not None or bool(_QUANTITY_CUE.search(text))
-    asks_text = not asks_quantity and (bool(_TEXT_QUESTION.match(text)) or bool(_YES_NO.match(text)))
-    return Question(text, entities, unknown, measure, pops, units, reference_field, keywords, numbers, asks_text,
-                    asks_quantity, landmark(text), {e for e in entities if DRUG.match(e)})
+    ignore = _FORM_WORDS | vocab.question_stopwords
+    keywords = vocab.stems(" ".join(w for w in word_tokens(topic) if w.lower() not in entity_words)) - ignore
+    terms = vocab.stems(text) - _TERM_FORM_WORDS
+    numbers = {float(n) for n in _NUMBER.findall(text)}
+    yes_no = bool(_YES_NO.match(text))
+    explicit = bool(_QUANTITY_CUE.search(text))
+    descriptive = bool(_DESCRIPTIVE.match(text)) or (yes_no and not explicit)
+    named = measure is not None and vocab.role(measure) is not MeasureRole.event  # an event alone is a topic
+    asks_quantity = not descriptive and (bool(units) or named or explicit)
+    asks_text = not asks_quantity and (bool(_TEXT_QUESTION.match(text)) or yes_no or descriptive)
+    return Question(text, entities, unknown, measure, pops, units, _reference_field(text, measure, vocab), keywords,
+                    terms, numbers, asks_text, asks_quantity, yes_no, vocab.landmark(text),
+                    {e for e in entities if lexicon.is_drug(e)}, [w for w in unknown if lexicon.is_drug(w.lower())],
+                    bool(entities) and bool(_DEFINITION.search(text)), entity_words)

@@ -10,16 +10,13 @@ from dataclasses import dataclass
 from citeqa.ingest.markers import find_citations
 from citeqa.ingest.models import Document, Paragraph
 from citeqa.ingest.sentences import sentence_spans
-from citeqa.qa.facts import Fact, find_measures, populations_in, stems
+from citeqa.qa.facts import Fact, Kind, Status
 from citeqa.qa.lexicon import Lexicon
 from citeqa.qa.numbers import NumberMention, find_numbers
-from citeqa.qa.vocabulary import ANAPHORA, IMPLIES, MEASURE_BY_KEY, landmark
+from citeqa.qa.vocabulary import MeasureRole, Vocabulary
 
 _CLAUSE = re.compile(r"[,;:()\[\]]|\band\b|\bwith\b|\bwhile\b|\bwhereas\b")
 _VERSUS = re.compile(r"\bvs\.?|\bversus\b|\bas opposed to\b|\bcompared with\b|\bcompared to\b", re.IGNORECASE)
-_NOT_REACHED_TEXT = re.compile(r"\bnot (?:yet )?reached\b", re.IGNORECASE)
-_SKIP_SECTIONS = re.compile(r"references|conflict|disclosure|correspondence|off-label|acknowledg|funding|authorship", re.IGNORECASE)
-
 
 
 @dataclass
@@ -30,14 +27,15 @@ class _Sentence:
     lead: str = ""  # text of a sentence split by a page break or a table, that this one continues
 
 
-def _text_paragraphs(doc: Document) -> list[Paragraph]:
-    return [p for p in doc.paragraphs if p.kind in {"paragraph", "list_item"} and not _SKIP_SECTIONS.search(p.section or "")]
+def _text_paragraphs(doc: Document, vocab: Vocabulary) -> list[Paragraph]:
+    return [p for p in doc.paragraphs
+            if p.kind in {"paragraph", "list_item"} and not vocab.skip_sections.search(p.section or "")]
 
 
-def _sentences(doc: Document) -> list[list[_Sentence]]:
+def _sentences(doc: Document, vocab: Vocabulary) -> list[list[_Sentence]]:
     """Sentences grouped by paragraph; a paragraph continued after a page break or table joins the one it continues."""
     paragraphs: list[list[_Sentence]] = []
-    for para in _text_paragraphs(doc):
+    for para in _text_paragraphs(doc, vocab):
         sents = [_Sentence(s, e, doc.text[s:e]) for s, e in sentence_spans(doc.text, para.start, para.end)]
         if not sents:
             continue
@@ -62,8 +60,12 @@ def _clause_of(clauses: list[tuple[int, int]], pos: int) -> tuple[int, int]:
     return clauses[-1]
 
 
-def _assign_measures(text: str, mentions: list[NumberMention]) -> list[str | None]:
-    measures = find_measures(text)
+def _assign_measures(text: str, mentions: list[NumberMention], vocab: Vocabulary) -> list[str | None]:
+    """The measure each figure states: named in its clause (before it, else after it), else the last one named
+    before it; "A, B and C were x, y and z, respectively" read in order. A figure whose unit the measure
+    cannot have (a bare "3 of 4" beside a rate) states none."""
+    count = vocab.count_measure
+    measures = vocab.find_measures(text)
     clauses = _clauses(text)
     out: list[str | None] = [None] * len(mentions)
     resp = re.search(r"\brespectively\b", text, re.IGNORECASE)
@@ -90,21 +92,43 @@ def _assign_measures(text: str, mentions: list[NumberMention]) -> list[str | Non
                                    for j, o in enumerate(mentions[:i])):
                 out[i] = earlier[-1][0]
         key = out[i]
-        if key and m.unit and m.unit not in MEASURE_BY_KEY[key].units:
+        units = vocab.measure_by_key[key].units if key else ()
+        if key and m.unit and m.unit not in units:
             out[i] = None
+        elif key and m.unit is None and units and "" not in units and "count" not in units:
+            out[i] = None  # "55% in 3 of 4 cohorts": the 3 is no rate
         if key and m.explicit_n:
-            out[i] = "n"
+            out[i] = count
     for i, m in enumerate(mentions):
-        if m.unit == "count" and out[i] in (None, "n"):
-            out[i] = "n"
-        elif out[i] == "n":
+        if m.unit == "count" and out[i] in (None, count):
+            out[i] = count
+        elif out[i] == count:
             out[i] = None
     return out
 
 
-def _populations(text: str, mentions: list[NumberMention], inherited: set[str]) -> list[tuple[set[str], bool]]:
+def _outcomes(text: str, mentions: list[NumberMention], measures: list[str | None], vocab: Vocabulary) -> list[str | None]:
+    """For an effect size or a p-value, the outcome it is about: the last other measure named before it in
+    the sentence, else the first after it in its clause ("mortality … (hazard ratio, 0.82)", "the KCCQ score
+    improved by a mean difference of 2.8")."""
+    named = [m for m in vocab.find_measures(text) if vocab.role(m[0]) not in (MeasureRole.effect, MeasureRole.p_value)]
+    clauses = _clauses(text)
+    out: list[str | None] = []
+    for m, key in zip(mentions, measures):
+        if vocab.role(key) not in (MeasureRole.effect, MeasureRole.p_value) and m.unit != "p":
+            out.append(None)
+            continue
+        before = [x for x in named if x[2] <= m.start]
+        _, b = _clause_of(clauses, m.start)
+        after = [x for x in named if m.end <= x[1] < b]
+        out.append(before[-1][0] if before else after[0][0] if after else None)
+    return out
+
+
+def _populations(text: str, mentions: list[NumberMention], inherited: set[str],
+                 vocab: Vocabulary) -> list[tuple[set[str], bool]]:
     """Population of each mention and whether it is the comparator of a "vs" pair."""
-    pops = populations_in(text)
+    pops = vocab.populations_in(text)
     clauses = _clauses(text)
     out: list[tuple[set[str], bool]] = []
     for i, m in enumerate(mentions):
@@ -126,24 +150,26 @@ def _populations(text: str, mentions: list[NumberMention], inherited: set[str]) 
             continue
         distinct = []
         for p, pos in pops:
-            if p not in IMPLIES.get(p, set()) and (not distinct or distinct[-1][0] != p):
+            if not distinct or distinct[-1][0] != p:
                 distinct.append((p, pos))
-        primary = [p for p, _ in distinct if p not in {"post_cart"} or len(distinct) == 1]
+        implied = {x for p, _ in distinct for x in vocab.implies.get(p, ())}
+        primary = [p for p, _ in distinct if p not in implied or len(distinct) == 1]
         after_b = {p for p, pos in pops if pos >= b.end}
         if len(primary) >= 2:
-            out[i] = ({primary[0]} | IMPLIES.get(primary[0], set()), False)
-            out[i + 1] = ({primary[1]} | IMPLIES.get(primary[1], set()), True)
+            out[i] = ({primary[0]} | vocab.implies.get(primary[0], set()), False)
+            out[i + 1] = ({primary[1]} | vocab.implies.get(primary[1], set()), True)
         elif after_b:
             out[i] = (out[i][0] - after_b or set(inherited), False)
             out[i + 1] = (after_b, True)
         else:
-            out[i + 1] = ({"control"}, True)
+            out[i + 1] = (set(sorted(vocab.comparators)[:1]), True)
     return out
 
 
 def sentence_facts(doc: Document, lexicon: Lexicon) -> list[Fact]:
+    """Every figure of the running text of ``doc`` and every sentence as a whole, as facts."""
     facts: list[Fact] = []
-    for paragraph in _sentences(doc):
+    for paragraph in _sentences(doc, lexicon.domain):
         first = len(facts)
         _paragraph_facts(doc, lexicon, paragraph, facts)
         # A citation closing a paragraph covers the uncited sentences before it.
@@ -155,8 +181,10 @@ def sentence_facts(doc: Document, lexicon: Lexicon) -> list[Fact]:
 
 
 def _paragraph_facts(doc: Document, lexicon: Lexicon, paragraph: list[_Sentence], facts: list[Fact]) -> None:
-    topic = populations_in(paragraph[0].lead + " " + paragraph[0].text) if paragraph else []
-    topic_pops = {p for p, _ in topic}
+    vocab = lexicon.domain
+    topic = vocab.populations_in(paragraph[0].lead + " " + paragraph[0].text) if paragraph else []
+    standalone = vocab.comparators | vocab.whole | set(vocab.negations)  # populations that are no paragraph's topic
+    topic_pops = {p for p, _ in topic} - standalone
     subject: set[str] = set()
     subject_refs: list[int] = []
     subject_pops: set[str] = set()
@@ -176,51 +204,57 @@ def _paragraph_facts(doc: Document, lexicon: Lexicon, paragraph: list[_Sentence]
             entities = subject
             refs = refs or subject_refs
         previous_own = own
-        found = populations_in(analysed)
+        found = vocab.populations_in(analysed)
         sentence_pops = {p for p, _ in found}
-        inherited = subject_pops if ANAPHORA.search(analysed) or not own else set()
+        inherited = subject_pops if vocab.anaphora.search(analysed) or not own else set()
         if found:
-            subject_pops = {found[0][0]} | IMPLIES.get(found[0][0], set())
-        mentions = [m for m in find_numbers(analysed) if m.start >= shift]
-        measures = _assign_measures(analysed, mentions)
-        populations = _populations(analysed, mentions, inherited)
-        keywords = stems(analysed)
+            subject_pops = {found[0][0]} | vocab.implies.get(found[0][0], set())
+        mentions = [m for m in find_numbers(analysed, vocab) if m.start >= shift]
+        measures = _assign_measures(analysed, mentions, vocab)
+        outcomes = _outcomes(analysed, mentions, measures, vocab)
+        populations = _populations(analysed, mentions, inherited, vocab)
+        keywords = vocab.stems(analysed)
         clauses = _clauses(analysed)
-        time_point = landmark(analysed)
+        time_point = vocab.landmark(analysed)
         common = dict(
-            kind="sentence", doc_id=doc.doc_id, entities=frozenset(entities), named=frozenset(own),
+            kind=Kind.sentence, doc_id=doc.doc_id, entities=frozenset(entities), named=frozenset(own),
             entity_label=next((lexicon.display.get(e, e) for e in sorted(own or subject)), ""),
             quote_start=sent.start, quote_end=sent.end, references=refs, section=_section(doc, sent.start),
             keywords=keywords, explicit=bool(own),
         )
-        for i, (m, measure, (pops, comparator)) in enumerate(zip(mentions, measures, populations)):
+        to_doc = sent.start - shift
+        for i, (m, measure, outcome, (pops, comparator)) in enumerate(zip(mentions, measures, outcomes, populations)):
             a, b = _clause_of(clauses, m.start)
-            if m.explicit_n and i and re.fullmatch(r"\s*\(\s*n\s?=\s?", analysed[mentions[i - 1].end : m.start], re.IGNORECASE):
-                pops = pops | {"subset"}  # "19 (n=15 DLBCL) patients": a part of the count before it
-            if not comparator and not ({"control", "without_cart", "overall"} & pops):
+            # "19 (n=15 DLBCL) patients": a part of the count before it
+            subset = m.explicit_n and i > 0 and bool(
+                re.fullmatch(r"\s*\(\s*n\s?=\s?", analysed[mentions[i - 1].end : m.start], re.IGNORECASE))
+            if not comparator and not (standalone & pops):
                 pops = pops | topic_pops
             facts.append(Fact(
-                status="value", value=None if m.is_range else m.value, unit=m.unit, low=m.low, high=m.high,
+                status=Status.value, value=m.value, unit=m.unit, low=m.low, high=m.high,
                 text=analysed[m.start : m.end], measure=measure, populations=frozenset(pops), landmark=time_point,
-                value_start=sent.start + m.start - shift, value_end=sent.start + m.end - shift,
-                clause_keywords=stems(analysed[max(0, a - 30) : b + 30]), comparator=comparator, **common,
+                value_start=to_doc + m.start, value_end=to_doc + m.end,
+                clause_keywords=vocab.stems(analysed[max(0, a - 30) : b + 30]), comparator=comparator, subset=subset,
+                ci_low=m.ci_low, ci_high=m.ci_high, of=m.of, operator=m.operator, about=outcome,
+                clause=(max(sent.start, to_doc + a), min(sent.end, to_doc + b)), **common,
             ))
         facts.append(Fact(
-            status="sentence", value=None, unit=None, low=None, high=None, text=sent.text, measure="sentence",
+            status=Status.sentence, value=None, unit=None, low=None, high=None, text=sent.text, measure=None,
             populations=frozenset(sentence_pops or inherited), value_start=sent.start, value_end=sent.end,
             clause_keywords=keywords, **common,
         ))
-        for match in _NOT_REACHED_TEXT.finditer(analysed):
+        for match in vocab.not_reached_in_text.finditer(analysed):
             a, _ = _clause_of(clauses, match.start())
-            before = find_measures(analysed[a : match.start()])
+            before = vocab.find_measures(analysed[a : match.start()])
             if match.start() < shift or not before:
                 continue
             facts.append(Fact(
-                status="not_reached", value=None, unit=None, low=None, high=None, text=match.group(),
+                status=Status.not_reached, value=None, unit=None, low=None, high=None, text=match.group(),
                 measure=before[-1][0], populations=frozenset(sentence_pops and subject_pops or inherited),
-                value_start=sent.start + match.start() - shift, value_end=sent.start + match.end() - shift,
-                clause_keywords=stems(analysed[a : match.end()]), **common,
+                value_start=to_doc + match.start(), value_end=to_doc + match.end(),
+                clause_keywords=vocab.stems(analysed[a : match.end()]), **common,
             ))
+
 
 def _section(doc: Document, pos: int) -> str | None:
     for section in doc.sections:

@@ -1,158 +1,312 @@
-"""Domain vocabulary of clinical-trial reporting: measures, populations, units.
+"""A domain pack compiled for reading: measures, populations, units and entity shapes as patterns.
 
-This is knowledge of how oncology papers report results, not of any one paper: the
-same patterns read a question ("how often did X produce a complete response") and a
-source ("CR, %" in a table, "34% achieved a CR" in a sentence).
+The same patterns read a question ("how often did X produce a complete response") and a source
+("CR, %" in a table, "34% achieved a CR" in a sentence). Everything here comes from the pack
+(:mod:`citeqa.qa.pack`); the engine only asks for roles (a count measure, a comparator population),
+never for a key by name.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import Enum
+from functools import cached_property
+from pathlib import Path
+
+import Stemmer
+
+from citeqa.qa.pack import DEFAULT_PACK, Pack, PackError, load_pack
 
 _I = re.IGNORECASE
+_stemmer = Stemmer.Stemmer("english")
+_BOUND_PREFIX = re.compile(r"^(?:post|pre|non)-?([a-z]{4,})$")
+_WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
+
+
+class MeasureRole(str, Enum):
+    """What the engine may do with a measure's values."""
+
+    value = ""
+    count = "count"  # a number of patients: "how many", n = 42
+    identifier = "identifier"  # a registry number: answered as text
+    name = "name"  # a trial or study name: answered as text
+    effect = "effect"  # a ratio or difference between arms, with its confidence interval
+    p_value = "p-value"
+    event = "event"  # an event (an infection): named alone, what the question is about, not a figure asked for
+
+
+class PopulationRole(str, Enum):
+    """How a population relates to the others."""
+
+    subgroup = ""
+    whole = "whole"  # the whole study population
+    comparator = "comparator"  # the control arm
 
 
 @dataclass(frozen=True)
 class Measure:
+    """A reported end point: its key, readable label, wordings and the unit classes of its values."""
+
     key: str
     label: str
     pattern: re.Pattern[str]
     units: tuple[str, ...]
-    """Unit classes a value of this measure can have, preferred first."""
+    role: MeasureRole = MeasureRole.value
 
-
-def _m(key: str, label: str, pattern: str, units: tuple[str, ...], flags: int = _I) -> Measure:
-    return Measure(key, label, re.compile(pattern, flags), units)
-
-
-# Order matters: longer, more specific measures first; matched spans are consumed.
-MEASURES: tuple[Measure, ...] = (
-    _m("grfs", "GVHD-free relapse-free survival", r"\bGRFS\b|graft[- ]versus[- ]host[- ]disease[- ]free[- ]relapse[- ]free survival|GVHD[- ]free,? relapse[- ]free survival", ("%", "months")),
-    _m("dcr", "duration of complete response", r"\bduration of (?:a |the )?(?:CR|complete (?:response|remission))s?\b|\bCR duration\b|(?:\bCR|complete (?:response|remission))s? (?:that |which )?(?:last|persist)\w*|\bhow long\b.{0,40}\b(?:CR|complete (?:response|remission))", ("months",)),
-    _m("dor", "duration of response", r"\bDO[RT]\b|\bduration of (?:the )?(?:response|remission)s?\b|\bresponse duration\b|\bresponses? (?:last|persist|endure)\w*|\bhow long\b.{0,40}\brespon\w*|\bdurab\w+ (?:of )?response", ("months",)),
-    _m("pfs", "progression-free survival", r"\bPFS\b|progression[- ]free(?: survival)?", ("months", "%")),
-    _m("efs", "event-free survival", r"\bEFS\b|event[- ]free(?: survival)?", ("months", "%")),
-    _m("nrm", "nonrelapse mortality", r"\bNRM\b|non[- ]?relapse mortality|transplant[- ]related mortality|\bTRM\b", ("%",)),
-    _m("os", "overall survival", r"\bOS\b|overall survival|\bsurvival\b|\bsurviv\w*|\balive\b", ("months", "%")),
-    _m("cr", "complete response rate", r"(?-i:\bCRs?\b)|\bCRR\b|complete (?:metabolic )?(?:response|remission)s?|\bcompletely respon\w*", ("%",)),
-    _m("orr", "objective response rate", r"\bORR\b|\bOR\b(?= rate)|objective response|overall response|response rates?|\brespon(?:se|ses|d|ded|ding|der|ders)\b", ("%",)),
-    _m("crs", "cytokine release syndrome", r"(?-i:\bCRS\b)|cytokine release", ("%",)),
-    _m("icans", "neurotoxicity (ICANS)", r"(?-i:\bICANS\b)|neurotox\w*|immune effector cell", ("%",)),
-    _m("infection", "infection", r"\binfections?\b", ("%",)),
-    _m("relapse", "progression/relapse", r"\b(?:progression|relapse)(?:/| or | and )(?:progression|relapse)\b|\brelapse (?:rate|incidence)\b|\b(?:rate|incidence) of (?:relapse|progression)\b|\brelapse\b(?= (?:and|or|were|was|at))", ("%",)),
-    _m("cytopenia", "cytopenia", r"cytopeni\w*", ("%",)),
-    _m("followup", "follow-up", r"follow[- ]?up", ("months",)),
-    _m("n", "number of patients", r"\bsample size\b|\bhow many (?:[\w-]+ ){0,3}(?:patients|people|subjects|participants|individuals|pts)\b|\bnumber of (?:[\w-]+ ){0,3}(?:patients|people|subjects|participants|pts)\b|\bcohort size\b|\bpatients? (?:were )?(?:enrolled|included|treated|accrued)\b|\benrol\w*|\bhow many\b(?= (?:were|was|had|did|are|in|of|received|got)\b)|\bhow large\b.{0,15}\b(?:cohort|study|trial)\b|\bsize of\b", ("count",)),
-    _m("identifier", "trial identifier", r"\bNCT\b|\bclinical ?trials?(?:\.gov)? (?:info|identifier|id|number|registration)\b|\bregistration (?:number|id)\b|\btrial (?:number|identifier|id|info)\b|\bregistry\b|\bidentifier\b", ("text",)),
-    _m("trial", "trial", r"\btrial names?\b|\bwhich (?:pivotal |registration(?:al)? )?(?:trial|study)\b|\bwhat (?:pivotal |registration(?:al)? )?(?:trial|study)\b|\bname of the\b.{0,40}\b(?:trial|study)\b|\bpivotal (?:trial|study)\b", ("text",)),
-)
-
-MEASURE_BY_KEY = {m.key: m for m in MEASURES}
-
-# Reference questions: which field of the reference entry is asked for.
-REFERENCE_FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("author", re.compile(r"\bwho\b|\bauthors?\b|\bwrote\b|\bled by\b|\binvestigators?\b|\bgroup\b", _I)),
-    ("journal", re.compile(r"\bjournal\b|\bwhere\b.{0,40}\bpublished\b|\bpublished in\b|\bwhich publication\b|\bvenue\b", _I)),
-    ("year", re.compile(r"\bwhen\b|\byear\b|\bwhat year\b", _I)),
-    ("reference", re.compile(r"\breferences?\b|\bcitations?\b|\bcited\b|\bsource\b|\bprimary (?:study|paper|publication)\b|\bwhich (?:paper|article|publication)\b|\bpublication\b|\bpaper\b", _I)),
-)
+    @property
+    def textual(self) -> bool:
+        """Answered by a text (an identifier or a name), not a figure."""
+        return self.role in (MeasureRole.identifier, MeasureRole.name)
 
 
 @dataclass(frozen=True)
 class Population:
+    """A population a question or a source clause names."""
+
     key: str
+    label: str
     pattern: re.Pattern[str]
+    role: PopulationRole = PopulationRole.subgroup
+    implies: tuple[str, ...] = ()
+    excludes: str | None = None
+    mentioned_by: re.Pattern[str] | None = None
+    entity_shape: re.Pattern[str] | None = None
 
 
-# CAR T by name too: products are "-cel"s (axi-cel, liso-cel, tisagenlecleucel).
-_CART = r"CAR[- ]?T(?:[- ]cells?)?(?:[- ]cell)?(?: therapy| treatment)?|CART\b|CAR[- ]T[- ]cell|chimeric antigen receptor|cellular therapy|\w+-cel\b|\w+leucel\b|\w+cabtagene\b"
-# A population is a feature of a question or of a source clause.
-POPULATIONS: tuple[Population, ...] = (
-    Population("refractory", re.compile(r"\b(?:were|was|are|being|is) refractory\b|\brefractory to (?:prior |previous |the )?(?:" + _CART + r")|\b(?:" + _CART + r")[- ]refractory\b|\bthose with refractory disease\b|\bprimary refractory\b(?! or)|\bnon-?responders?\b|\bfailed to respond\b", _I)),
-    Population("relapsed", re.compile(r"\brelapsed (?:disease |patients )?(?:after|following)\b|\bwho (?:had )?relapsed\b|\brelaps\w* after (?:responding|response)|\bwho (?:responded|respond)\b.{0,40}\bthen relapse", _I)),
-    Population("post_cart", re.compile(r"(?:\bafter|\bfollowing|\bpost[- ]?|\bprior|\bprevious(?:ly)?(?: treated with| received)?|\bfail(?:ed|ure|ing)?(?: of)?|\bprogress\w*(?: after| following| on)?|\brelaps\w*(?: after| following)?|\breceived(?: prior)?|\bhad(?: prior| received)?|\bexposed to|\bpretreated with|\bexposure to|\bresistant to)[\s-]*(?:an? |the |prior |previous |anti-CD19 |CD19 |autologous |CD19-directed |standard-of-care |commercial ){0,3}(?:" + _CART + r")|\b(?:treated|pretreated|given|received|exposed|failed|failing)\b(?: \w+){0,2} (?:" + _CART + r")|\b(?:" + _CART + r")\b.{0,12}\bbefore\b|\bpost[- ]?CAR[- ]?T\b|\bpost[- ]?CART\b|\bCAR[- ]?T[- ](?:cell )?(?:failure|exposed|pretreated|relapse)", _I)),
-    Population("without_cart", re.compile(r"\bwithout (?:prior |previous )?(?:" + _CART + r")|\bCAR[- ]?T[- ]na[iï]ve\b|\bnot (?:previously )?(?:treated with|received) (?:prior )?(?:" + _CART + r")", _I)),
-    Population("control", re.compile(r"\bcontrol arm\b|\bcontrol group\b|\bcomparator\b|\bstandard(?:-of-)? ?care arm\b|\bwithout (?:the )?(?:addition of )?pola\w*|\balone\b", _I)),
-    Population("localized", re.compile(r"\blocali[sz]ed\b", _I)),
-    Population("overall", re.compile(r"\boverall (?:cohort|study population|population)\b|\bentire (?:cohort|study|population)\b|\bwhole (?:cohort|study|population)\b|\ball (?:enrolled |treated )?patients\b|\bfull (?:cohort|population)\b|\bintention[- ]to[- ]treat\b", _I)),
-)
+@dataclass(frozen=True)
+class Unit:
+    """A unit class and how it is written after a number."""
 
-# Populations that imply another (refractory to CAR T is a subset of post-CAR T).
-IMPLIES = {"refractory": {"post_cart"}, "relapsed": {"post_cart"}}
-
-# Words that refer back to the population or subject of the previous sentence.
-ANAPHORA = re.compile(r"\b(?:these|those|this|such) (?:patients|subgroup|population|cohort|group)\b|\bamong them\b|\bthis study\b|\bthe study population\b", _I)
+    name: str
+    pattern: re.Pattern[str]
+    joins: bool
+    display: str
 
 
-# Units of a number mention, by the words that follow it.
-UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("%", re.compile(r"^\s?(?:%|percent\b|per cent\b)", _I)),
-    ("months", re.compile(r"^[\s-]?(?:months?|mos?\b|mo\.)", _I)),
-    ("years", re.compile(r"^[\s-]?(?:years?|yrs?)\b(?![- ]old)", _I)),
-    ("years-old", re.compile(r"^[\s-]?years?[- ]old\b", _I)),
-    ("weeks", re.compile(r"^[\s-]?(?:weeks?|wks?)\b", _I)),
-    ("days", re.compile(r"^[\s-]?days?\b", _I)),
-    ("cm", re.compile(r"^\s?(?:cm|centimet\w+)\b", _I)),
-    ("mm", re.compile(r"^\s?(?:mm|millimet\w+)\b", _I)),
-    ("cycles", re.compile(r"^\s?(?:\w+ ){0,1}cycles?\b", _I)),
-    ("count", re.compile(r"^\s?(?:\(\d+%?\)\s)?(?:\(n\s?=\s?\d+\s?\w*\)\s)?(?:patients?|pts|people|subjects|participants|individuals|cases|DLBCL)\b", _I)),
-)
-
-# What kind of value a question asks for, from its wording.
-QUESTION_UNITS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
-    (re.compile(r"\bhow old\b|\bage\b|\baged\b", _I), ("years-old", "years")),
-    (re.compile(r"\bhow many (?:patients|people|subjects|participants|cases|individuals)\b|\bnumber of (?:patients|people|subjects|participants)\b|\bsample size\b", _I), ("count",)),
-    (re.compile(r"\bhow many cycles\b|\bcycles\b", _I), ("cycles",)),
-    (re.compile(r"\bhow many days\b|\bwhich day\b|\bwhat day\b|\bday\b", _I), ("days",)),
-    (re.compile(r"\bhow (?:large|big)\b|\bsize\b|\bdiameter\b|\bcm\b", _I), ("cm", "mm")),
-    (re.compile(r"\bmedian (?:OS|PFS|EFS|DOR|overall survival|progression|event|duration|follow|time|survival)", _I), ("months",)),
-    (re.compile(r"\bhow many months\b|\bhow long\b|\bmonths?\b|\bduration\b|\bmedian time\b|\btime (?:from|to|between)\b|\bwhen did\b", _I), ("months", "years", "days", "weeks")),
-    (re.compile(r"\bpercent\w*\b|%|\bproportion\b|\bshare\b|\bfraction\b|\bhow often\b|\brate\b|\bwhat portion\b|\bhow (?:common|frequent)\b", _I), ("%",)),
-)
+def _compile(pattern: str, where: str, flags: int = _I) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, flags)
+    except re.error as exc:
+        raise PackError(f"domain pack: {where} is not a valid regular expression ({exc}): {pattern!r}") from exc
 
 
-LANDMARK = re.compile(
-    r"\b(\d+|one|two|three|four|five|ten)[- ](year|month)s?\b(?=[\s-]*(?:\w+[\s,]+){0,2}(?:OS|PFS|EFS|GRFS|NRM|overall|progression|event|survival|nonrelapse|non-relapse|relapse|mortality|rates?|landmark))",
-    _I,
-)
-_WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
+def _any(patterns: list[str], where: str, splice: dict[str, str]) -> re.Pattern[str]:
+    parts = []
+    for p in patterns:
+        for name, value in splice.items():
+            p = p.replace("{" + name + "}", value)
+        parts.append(p)
+    return _compile("|".join(f"(?:{p})" for p in parts), where)
 
 
-def landmark(text: str) -> tuple[int, str] | None:
-    """The time point a survival figure is read at ("1-year OS" → (1, "year")), if any."""
-    match = LANDMARK.search(text)
-    if not match:
-        return None
-    n = match.group(1).lower()
-    return (int(n) if n.isdigit() else _WORD_NUMBERS[n], match.group(2).lower())
+class Vocabulary:
+    """The compiled form of a :class:`~citeqa.qa.pack.Pack`.
+
+    Args:
+        pack: The pack to compile.
+
+    Raises:
+        PackError: A pattern does not compile or a required field is missing.
+    """
+
+    def __init__(self, pack: Pack) -> None:
+        self.pack = pack
+        data = pack.data
+        splice = {k: v for k, v in data.get("patterns", {}).items()}
+        text = data.get("text", {})
+        entities = data.get("entities", {})
+        try:
+            self.measures = tuple(
+                Measure(m["key"], m.get("label", m["key"]), _any(m["patterns"], f"measure {m['key']}", splice),
+                        tuple(m.get("units", [])), MeasureRole(m.get("role", "")))
+                for m in data.get("measure", [])
+            )
+            self.populations = tuple(
+                Population(p["key"], p.get("label", p["key"]), _any(p["patterns"], f"population {p['key']}", splice),
+                           PopulationRole(p.get("role", "")), tuple(p.get("implies", [])), p.get("excludes"),
+                           _compile(p["mentioned_by"], f"population {p['key']}.mentioned_by") if p.get("mentioned_by") else None,
+                           _compile(p["entity_shape"], f"population {p['key']}.entity_shape") if p.get("entity_shape") else None)
+                for p in data.get("population", [])
+            )
+            self.units = tuple(
+                Unit(u["name"], _compile(u["pattern"], f"unit {u['name']}"), bool(u.get("joins", True)),
+                     u.get("display", " " + u["name"]))
+                for u in data.get("unit", [])
+            )
+            self.question_units = tuple(
+                (_compile(q["pattern"], "question_unit"), tuple(q["units"])) for q in data.get("question_unit", [])
+            )
+            self.reference_fields = tuple(
+                (r["name"], _compile(r["pattern"], f"reference_field {r['name']}")) for r in data.get("reference_field", [])
+            )
+        except KeyError as exc:
+            raise PackError(f"domain pack {pack.sources[0]}: an entry lacks the field {exc}") from exc
+        except ValueError as exc:
+            raise PackError(f"domain pack {pack.sources[0]}: {exc}") from exc
+        self.measure_by_key = {m.key: m for m in self.measures}
+        self.population_by_key = {p.key: p for p in self.populations}
+        self.implies = {p.key: set(p.implies) for p in self.populations if p.implies}
+        self.synonyms: dict[str, str] = dict(data.get("synonyms", {}))
+        never = r"(?!x)x"
+        self.not_reported = _compile(text.get("not_reported", never), "text.not_reported")
+        self.not_reached = _compile(text.get("not_reached", never), "text.not_reached")
+        self.not_reached_in_text = _compile(text.get("not_reached_in_text", never), "text.not_reached_in_text")
+        self.anaphora = _compile(text.get("anaphora", never), "text.anaphora")
+        self.landmark_pattern = _compile(text.get("landmark", never), "text.landmark")
+        self.skip_sections = _compile(text.get("skip_sections", never), "text.skip_sections")
+        self.result_cues = _compile(text.get("result_cues", never), "text.result_cues")
+        self.not_a_value_before = _compile(text.get("not_a_value_before", never), "text.not_a_value_before")
+        suffixes = "|".join(sorted((re.escape(s) for s in entities.get("drug_suffixes", [])), key=len, reverse=True))
+        prefix = int(entities.get("drug_min_prefix", 4))
+        self.drug = re.compile(rf"^[a-z]{{{prefix},}}(?:{suffixes})$" if suffixes else never)
+        self.trial = _compile(entities.get("trial_pattern", never), "entities.trial_pattern", 0)
+        self.not_entities = frozenset(w.lower() for w in entities.get("not_entities", []))
+        self.stopwords = frozenset(w.lower() for w in entities.get("stopwords", []))
+        question = data.get("question", {})
+        self.question_stopwords = frozenset(self.stems(" ".join(question.get("stopwords", []))))
+        suffixes = "|".join(sorted((re.escape(s) for s in question.get("topic_suffixes", [])), key=len, reverse=True))
+        self.topic_shape = re.compile(rf"^(?=[a-z]{{5,}}$)[a-z]*(?:{suffixes})$" if suffixes else never)
+        self.topic_words = frozenset(w.lower() for w in question.get("topic_words", []))
+
+    def names_topic(self, word: str) -> bool:
+        """Whether a (lower-case) word names a condition or a population (the pack's topic shapes and words)."""
+        return word in self.topic_words or bool(self.topic_shape.match(word))
+
+    # -- roles ------------------------------------------------------------------------
+    @cached_property
+    def count_measure(self) -> str | None:
+        """The key of the measure that counts patients (the pack's ``role = "count"``)."""
+        return next((m.key for m in self.measures if m.role is MeasureRole.count), None)
+
+    def role(self, key: str | None) -> MeasureRole | None:
+        """The role of the measure ``key`` (None for no or an unknown measure)."""
+        measure = self.measure_by_key.get(key or "")
+        return measure.role if measure else None
+
+    def textual(self, key: str | None) -> bool:
+        """Whether the measure ``key`` is answered by a text (an identifier or a name)."""
+        measure = self.measure_by_key.get(key or "")
+        return bool(measure and measure.textual)
+
+    @cached_property
+    def whole(self) -> frozenset[str]:
+        """Population keys that mean the whole study population."""
+        return frozenset(p.key for p in self.populations if p.role is PopulationRole.whole)
+
+    @cached_property
+    def comparators(self) -> frozenset[str]:
+        """Population keys of control arms."""
+        return frozenset(p.key for p in self.populations if p.role is PopulationRole.comparator)
+
+    @cached_property
+    def negations(self) -> dict[str, str]:
+        """Population key → the key it excludes ("without prior X" → "prior X")."""
+        return {p.key: p.excludes for p in self.populations if p.excludes}
+
+    def population_label(self, key: str) -> str:
+        population = self.population_by_key.get(key)
+        return population.label if population else key
+
+    # -- reading ----------------------------------------------------------------------
+    def stems(self, text: str) -> set[str]:
+        """Lower-cased stems of the words of ``text``, the pack's synonyms folded together; a word with a
+        bound prefix ("postbridging", "pretreated") also gives the stem of the word it prefixes."""
+        words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z0-9]{2,}", text)]
+        words += [m.group(1) for w in words for m in [_BOUND_PREFIX.match(w)] if m]
+        return {self.synonyms.get(w, w) for w in _stemmer.stemWords(words)}
+
+    def find_measures(self, text: str) -> list[tuple[str, int, int]]:
+        """Measures named in ``text`` as (key, start, end), most specific pattern first, in text order."""
+        taken: list[tuple[str, int, int]] = []
+        for measure in self.measures:
+            for match in measure.pattern.finditer(text):
+                if match.end() > match.start() and all(match.end() <= s or match.start() >= e for _, s, e in taken):
+                    taken.append((measure.key, match.start(), match.end()))
+        return sorted(taken, key=lambda t: t[1])
+
+    def measure_of(self, label: str) -> str | None:
+        """The first measure named in a label or clause."""
+        found = self.find_measures(label)
+        return found[0][0] if found else None
+
+    def is_measure_label(self, text: str) -> bool:
+        return any(m.pattern.search(text) for m in self.measures)
+
+    def populations_in(self, text: str) -> list[tuple[str, int]]:
+        """Populations mentioned in ``text`` with their positions, implied ones added, negated ones removed."""
+        found: list[tuple[str, int]] = []
+        negated: dict[str, list[tuple[int, int]]] = {}
+        for pop in self.populations:
+            for match in pop.pattern.finditer(text):
+                if pop.excludes:
+                    negated.setdefault(pop.excludes, []).append(match.span())
+                found.append((pop.key, match.start()))
+                found.extend((implied, match.start()) for implied in pop.implies)
+        found = [(k, p) for k, p in found if not any(a <= p < b for a, b in negated.get(k, []))]
+        return sorted(found, key=lambda t: t[1])
+
+    def landmark(self, text: str) -> tuple[int, str] | None:
+        """The time point a figure is read at ("1-year OS" → (1, "year")), if any."""
+        match = self.landmark_pattern.search(text)
+        if not match:
+            return None
+        n = match.group("n").lower()
+        return (int(n) if n.isdigit() else _WORD_NUMBERS.get(n, 0), match.group("unit").lower())
+
+    def unit_after(self, tail: str) -> tuple[Unit | None, int]:
+        """The unit written at the start of ``tail`` and where its wording ends (0 when it is context)."""
+        for unit in self.units:
+            match = unit.pattern.match(tail)
+            if match:
+                return unit, (match.end() if unit.joins else 0)
+        return None, 0
+
+    def unit_display(self, name: str | None) -> str:
+        for unit in self.units:
+            if unit.name == name:
+                return unit.display
+        return f" {name}" if name else ""
+
+    def _without_given_quantities(self, text: str) -> str:
+        """``text`` with each number that carries a unit blanked out ("within 6 months")."""
+        out = text
+        for match in reversed(list(_NUMBER.finditer(text))):
+            unit, _ = self.unit_after(text[match.end() : match.end() + 40])
+            if unit is not None:
+                end = match.end() + (unit.pattern.match(text[match.end() : match.end() + 40]).end())
+                out = out[: match.start()] + " " + out[end:]
+        return out
+
+    def question_unit_classes(self, text: str) -> tuple[str, ...]:
+        """The unit classes a question's wording asks for, in order of preference.
+
+        Quantities the question itself states ("within 6 months") are context, not the ask.
+        """
+        text = self._without_given_quantities(text)
+        if _PERCENT_ASKED.search(text):
+            return ("%",)
+        units: list[str] = []
+        for pattern, classes in self.question_units:
+            if pattern.search(text):
+                units.extend(u for u in classes if u not in units)
+        return tuple(units)
 
 
-_NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty|thirty"
-_GIVEN_QUANTITY = re.compile(rf"\b(?:\d+(?:\.\d+)?|{_NUMBER_WORDS})[\s-]*(?:%|percent|months?|mos?|years?|weeks?|days?|cm|mm|patients?|pts)\b", _I)
+_NUMBER = re.compile(r"\b(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty|thirty)\b", _I)
 _PERCENT_ASKED = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:what|which) (?:percentage|proportion|fraction|share|percent)\b", _I)
 
 
-def question_units(text: str) -> tuple[str, ...]:
-    """Return the unit classes a question's wording asks for, in order of preference.
+_CACHE: dict[str, Vocabulary] = {}
 
-    Quantities the question itself states ("within 6 months") are context, not the ask.
+
+def load_vocabulary(name_or_path: str | Path = DEFAULT_PACK) -> Vocabulary:
+    """The compiled vocabulary of a pack (bundled name or TOML path), cached per name.
+
+    Raises:
+        PackError: See :func:`citeqa.qa.pack.load_pack`.
     """
-    text = _GIVEN_QUANTITY.sub(" ", text)
-    if _PERCENT_ASKED.search(text):
-        return ("%",)
-    units: list[str] = []
-    for pattern, classes in QUESTION_UNITS:
-        if pattern.search(text):
-            units.extend(u for u in classes if u not in units)
-    return tuple(units)
-
-
-# Stems that name the same thing in this field (radiotherapy / radiation, transplant / HCT).
-SYNONYMS = {
-    "radiotherapi": "radiat", "irradi": "radiat", "hct": "transplant", "sct": "transplant", "transplant": "transplant",
-    "transplantat": "transplant", "remiss": "respons", "toxic": "toxic", "advers": "toxic",
-}
-
-NOT_REPORTED = re.compile(r"^(?:—|–|-|‒|―|NA|N/A|not reported|not available|not evaluated|not assessed|\.\.\.|…)$", _I)
-NOT_REACHED = re.compile(r"^not reached$|^NR \(not reached\)$|^not yet reached$", _I)
+    key = str(name_or_path)
+    if key not in _CACHE:
+        _CACHE[key] = Vocabulary(load_pack(name_or_path))
+    return _CACHE[key]

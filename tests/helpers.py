@@ -29,3 +29,18 @@ def indexed_review(root: Path, review_path: Path, embedder, **settings) -> Setti
     out = Settings(corpus_dir=corpus, index_dir=root / "index", **settings)
     build_index([corpus / "review.txt"], out.index_dir, embedder)
     return out
+
+
+def engine_over(root: Path, texts: dict[str, str], embedder, pack: str = "clinical-trial"):
+    """An engine over small text documents (``{file name: text}``) written to ``root``, with the
+    domain ``pack``: the real ingest, index and answer layer, with any embedder."""
+    from citeqa.index.store import build_index, load_index
+    from citeqa.qa.engine import Engine
+    from citeqa.qa.vocabulary import load_vocabulary
+
+    corpus = root / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    for name, text in texts.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    build_index([corpus], root / "index", embedder)
+    return Engine(load_index(root / "index"), embedder, load_vocabulary(pack))

@@ -128,3 +128,25 @@ def test_split_queries_file_is_used(beir_dir, tmp_path):
     (beir_dir / "queries.test.jsonl").write_text(json.dumps({"_id": "t1", "text": "rituximab maintenance"}) + "\n")
     result = run_benchmark(beir_dir, "test", HashEmbedder(), tmp_path / "c", modes=("bm25",))
     assert result["queries"] == 1 and result["bm25"]["ndcg@10"] == 1.0
+
+
+def test_a_shared_embedding_cache_keeps_what_another_process_added(tmp_path):
+    """Two runs embedding into one cache file: a save merges what the other wrote meanwhile."""
+    import numpy as np
+
+    from citeqa.eval.beir import _read_cache, cached_vectors
+    from citeqa.index.store import text_key
+    from citeqa.index.testing import HashEmbedder
+
+    cache = tmp_path / "model.npz"
+    other = HashEmbedder()
+
+    class Racing(HashEmbedder):
+        def encode(self, texts, *, progress=False):
+            # the other process saves its own vector while this one is embedding
+            np.savez(cache, keys=np.array([text_key("other text")]), vectors=other.encode(["other text"]))
+            return super().encode(texts, progress=progress)
+
+    vectors, embedded = cached_vectors(["mine"], Racing(), cache)
+    assert embedded == 1 and vectors.shape == (1, 64)
+    assert set(_read_cache(cache, 64)) == {text_key("mine"), text_key("other text")}

@@ -7,11 +7,14 @@ import pytest
 from citeqa.ingest.pipeline import parse_document, parse_text
 from citeqa.qa.lexicon import build_lexicon
 from citeqa.qa.question import analyse
+from citeqa.qa.vocabulary import load_vocabulary
+
+ONCOLOGY = load_vocabulary("oncology")
 
 
 @pytest.fixture(scope="module")
 def lexicon(review_path):
-    return build_lexicon([parse_document(review_path)])
+    return build_lexicon([parse_document(review_path)], ONCOLOGY)
 
 
 def test_table_headers_and_trial_names_are_entities(lexicon):
@@ -57,7 +60,7 @@ def test_definitions_and_glossaries_generalise_to_new_text():
         "The ORR with zanu was 70%.\n",
         doc_id="new",
     )
-    lexicon = build_lexicon([doc])
+    lexicon = build_lexicon([doc], ONCOLOGY)
     assert lexicon.resolve_question("zanu response")[0] == {"zanubrutinib"}
 
 

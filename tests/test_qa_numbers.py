@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from citeqa.qa.numbers import find_numbers
+from citeqa.qa.vocabulary import load_vocabulary
+
+VOCAB = load_vocabulary("oncology")
 
 
 def _read(text: str) -> list[tuple[str, float | None, str | None, float | None, float | None]]:
-    return [(text[m.start : m.end], m.value, m.unit, m.low, m.high) for m in find_numbers(text)]
+    return [(text[m.start : m.end], m.value, m.unit, m.low, m.high) for m in find_numbers(text, VOCAB)]
 
 
 def test_percent_months_and_counts():

@@ -21,9 +21,10 @@ ERRORS = {422: {"model": ErrorOut, "description": "Invalid input"}, 503: {"model
 @router.post("/ask", response_model=AnswerOut, responses=ERRORS, summary="Answer a question with verbatim citations")
 def ask(body: AskRequest, engine: EngineDep, settings: SettingsDep) -> dict:
     """Answer ``question`` extractively: the value, the verbatim quote(s), the cited references,
-    or an abstention (``abstained`` with ``reason``) and a ``conflict`` flag when sources disagree."""
+    or an abstention (``abstained`` with ``reason``) and a ``conflict`` flag when sources disagree.
+    With ``options`` (multiple choice), ``choice`` is the option a cited quote states, or null."""
     k = body.k or settings.top_k
-    answer = engine.ask(body.question, k=k)
+    answer = engine.ask(body.question, k=k, options=body.options) if body.options else engine.ask(body.question, k=k)
     return views.answer_dict(answer)
 
 

@@ -1,0 +1,89 @@
+"""Open questions ("How does selinexor work?", "Is allo-HCT still an option?"): answered by the
+best supporting sentence(s), cited verbatim — or an abstention that says why.
+
+Decision rules, in order:
+1. A question naming something the corpus never mentions is about something else and is not
+   answered: a drug-like or trial-like name, a capitalised name or acronym, or a condition or
+   population (the pack's topic shapes and words: "glioblastoma", "children").
+2. A sentence must name (or be about) the question's entities; reference entries and
+   non-finding sections (disclosures, references) do not answer.
+3. A question asking what an entity is ("How does X work?", "What kind of drug is X?") needs a
+   sentence that says what it is (an apposition, a copula, a table row labelled with it).
+4. The best sentence must score at least :data:`MIN_SUPPORT`; the next ones within
+   :data:`MARGIN` of it are cited too (at most :data:`MAX_SENTENCES`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from citeqa.qa.answer import Answer
+from citeqa.qa.compose import not_in_corpus, sentence_answer
+from citeqa.qa.lexicon import Lexicon
+from citeqa.qa.passages import BODY_KINDS, PassageStore
+from citeqa.qa.question import Question
+from citeqa.qa.support import Support
+
+MIN_SUPPORT = 0.4
+MARGIN = 0.06
+MAX_SENTENCES = 3
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9]*(?:[-+'][A-Za-z0-9]+)*")
+_NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*)")
+
+
+def answerable(q: Question, support: list[Support], store: PassageStore) -> list[Support]:
+    """The supporting units that may answer ``q`` (rule 2), best first."""
+    vocab = store.lexicon.domain
+    return [s for s in support
+            if s.unit.kind in BODY_KINDS and not s.unit.heading and not vocab.skip_sections.search(s.unit.section or "")
+            and not (q.entities and s.entity < 0.5)]
+
+
+def _written(word: str, words: frozenset[str]) -> bool:
+    """The corpus writes ``word``, or a part of a hyphenated name ("CD79b-directed": "cd79b")."""
+    if word in words:
+        return True
+    return "-" in word and any(p in words for p in re.split(r"[-+']", word) if len(p) >= 3)
+
+
+def unseen_topics(q: Question, store: PassageStore, lexicon: Lexicon) -> list[str]:
+    """Names, conditions and populations the question mentions and the corpus never does (rule 1).
+
+    A capitalised name or acronym counts when the corpus never writes it (as a whole word, anywhere);
+    a condition or population word (the pack's topic shapes and words) when the corpus's body never
+    uses it. The question's entities and its measure and population wordings are known vocabulary.
+    """
+    vocab = lexicon.domain
+    text = q.text.strip()
+    known = [(s, e) for _, s, e in vocab.find_measures(text)]
+    known += [(m.start(), m.end()) for p in vocab.populations for m in p.pattern.finditer(text)]
+    names = {m.start(1) for m in _NAME.finditer(text)}
+    out = []
+    for match in _WORD.finditer(text):
+        word, lower = match.group(), match.group().lower()
+        if len(word) < 3 or lower in q.entity_words or lexicon.concepts(word):
+            continue
+        if any(s <= match.start() < e for s, e in known):
+            continue
+        if match.start() in names and not _written(lower, store.words):
+            out.append(word)
+        elif vocab.names_topic(lower) and not (vocab.stems(word) or {lower}) & store.body:
+            out.append(word)
+    return out
+
+
+def open_answer(q: Question, support: list[Support], store: PassageStore, lexicon: Lexicon) -> Answer:
+    """Answer ``q`` with its best supporting sentence(s), or abstain with the reason."""
+    vocab = lexicon.domain
+    if q.unknown and not q.entities:
+        return not_in_corpus(q, 0.0, vocab)
+    candidates = answerable(q, support, store)
+    if q.defines:
+        candidates = [s for s in candidates if s.defines]
+    if not candidates:
+        return not_in_corpus(q, 0.0, vocab, "no passage answers this question")
+    best = candidates[0]
+    if best.score < MIN_SUPPORT:
+        return not_in_corpus(q, best.score, vocab, "no passage answers this question")
+    chosen = [s.unit for s in candidates[:MAX_SENTENCES] if s.score >= best.score - MARGIN]
+    return sentence_answer(q, chosen, store.index.documents, store.index.chunks, best.score)

@@ -1,0 +1,154 @@
+"""Step 1 of answering: find the sentences of the retrieved passages that support an answer.
+
+Each sentence (or table row) of the retrieved passages is scored against the question by
+- dense similarity between the question's vector and the sentence's (computed at index time),
+- term coverage: the share of the question's words it contains, each weighted by how rare the word
+  is in the corpus (idf), abbreviations read both ways ("LVEF" / "left ventricular ejection fraction"),
+- the question's entities (drugs, trials; aliases and spelling variants resolved) named in it or in
+  the sentence its paragraph is about,
+- the measure and population asked for, when it names them,
+- the rank of the passage it comes from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from citeqa.index.retriever import Passage
+from citeqa.qa.lexicon import Lexicon, word_tokens
+from citeqa.qa.passages import PassageStore, Unit
+from citeqa.qa.question import Question
+
+DENSE = 0.3
+COVERAGE = 0.3
+ENTITY = 0.1
+PRIOR = 0.1
+MEASURE = 0.0
+POPULATION = 0.05
+DEFINES = 0.2
+# After an entity's name: an apposition or a copula that says what it is ("X, a CD20×CD3 bispecific",
+# "X is an antibody drug conjugate", "X (a humanized anti-CD52 antibody)").
+_DEFINITION_AFTER = re.compile(
+    r"(?:\s*\([^)]{1,40}\))?(?:\s+[a-z]+)?(?:\s*\([^)]{1,40}\))?(?:\s*,\s*(?:a|an)\s|\s+(?:is|was|are|were)\s+(?:a|an|the)\s|"
+    r"\s*\((?:a|an)\s|\s*\((?=[^)]*\b(?:agonist|antagonist|inhibitor|antibody|conjugate|vaccine|cells?)\b))")
+
+
+@dataclass
+class Support:
+    """How well one unit supports an answer to the question."""
+
+    unit: Unit
+    index: int
+    score: float
+    dense: float
+    coverage: float
+    entity: float
+    rank: int
+    missing: list[str]
+    """Question words of weight that the unit lacks."""
+    defines: bool = False
+    """It says what the question's entity is (for "what is X" questions)."""
+
+
+# Pronouns of one person: a question about "her" matches a sentence about what "she" did.
+_SAME_PERSON = {"her": ("she",), "she": ("her",), "his": ("him",), "him": ("his",)}
+
+
+@dataclass
+class _Term:
+    weight: float
+    alternatives: tuple[frozenset[str], ...]
+    word: str
+
+
+def question_terms(q: Question, store: PassageStore, lexicon: Lexicon) -> list[_Term]:
+    """The question's content words as weighted terms, abbreviations with their long forms as alternatives."""
+    vocab = lexicon.domain
+    terms: dict[str, _Term] = {}
+    for word in word_tokens(q.text):
+        stems = vocab.stems(word)
+        if not stems or not stems & q.terms or word.lower() in q.entity_words or lexicon.concepts(word):
+            continue  # a form word, or an entity name (scored as an entity)
+        stem = min(stems, key=lambda s: store.df.get(s, 0))
+        alternatives = [frozenset({stem})] + [frozenset({p}) for p in _SAME_PERSON.get(stem, ())]
+        long = lexicon.abbreviations.get(word.lower())
+        if long:
+            alternatives.append(frozenset(vocab.stems(long)))
+        terms.setdefault(stem, _Term(store.idf(stem), tuple(alternatives), word))
+    return list(terms.values())
+
+
+def defines(unit: Unit, entities: set[str], lexicon: Lexicon) -> bool:
+    """Whether ``unit`` says what one of ``entities`` is: an apposition or copula after its name, or a
+    table row labelled with it."""
+    if unit.kind == "table_row":
+        return bool(unit.label and lexicon.entities_in(unit.label) & entities)
+    text = unit.text
+    for match in re.finditer(r"[A-Za-z0-9][A-Za-z0-9]*(?:[-+'][A-Za-z0-9]+)*", text):
+        if lexicon.concepts(match.group()) & entities and _DEFINITION_AFTER.match(text, match.end()):
+            return True
+    return False
+
+
+def _prior(rank: int) -> float:
+    return 1.0 / (1.0 + rank / 4.0)
+
+
+def supporting(
+    q: Question,
+    query_vector: np.ndarray,
+    passages: list[Passage],
+    store: PassageStore,
+    lexicon: Lexicon,
+) -> list[Support]:
+    """Score every unit of ``passages`` against ``q``, best first.
+
+    Args:
+        q: The analysed question.
+        query_vector: The question's embedding (the one retrieval used).
+        passages: The retrieved passages, best first.
+        store: What each passage holds.
+        lexicon: The corpus's entity vocabulary.
+
+    Returns:
+        One :class:`Support` per unit of the passages (a unit shared by two passages once).
+    """
+    indexes: list[int] = []
+    ranks: list[int] = []
+    seen: set[int] = set()
+    for rank, passage in enumerate(passages):
+        row = store.index.row_by_id.get(passage.chunk.id)
+        if row is None:
+            continue
+        for u in store.units_of(row):
+            if u not in seen:
+                seen.add(u)
+                indexes.append(u)
+                ranks.append(rank)
+    if not indexes:
+        return []
+    dense = store.vectors[np.asarray(indexes)] @ np.asarray(query_vector, dtype=np.float32)
+    terms = question_terms(q, store, lexicon)
+    total = sum(t.weight for t in terms)
+    entity_weight = max((t.weight for t in terms), default=1.0) if q.entities else 0.0
+    out = []
+    for i, u in enumerate(indexes):
+        unit = store.units[u]
+        covered = [t for t in terms if any(alt <= unit.stems for alt in t.alternatives)]
+        entity = len(q.entities & unit.entities) / len(q.entities) if q.entities else 1.0
+        coverage = (sum(t.weight for t in covered) + entity_weight * entity) / max(total + entity_weight, 1e-9)
+        score = DENSE * float(dense[i]) + COVERAGE * coverage + ENTITY * entity + PRIOR * _prior(ranks[i])
+        if q.measure and q.measure in unit.measures:
+            score += MEASURE
+        if q.populations and q.populations & unit.populations:
+            score += POPULATION
+        definition = entity > 0 and bool(q.entities) and defines(unit, q.entities, lexicon)
+        if definition and (q.defines or unit.kind == "table_row"):
+            score += DEFINES if q.defines else DEFINES / 2  # a row about the entity answers "which/what" of it
+        missing = [t.word for t in terms if t not in covered]
+        out.append(Support(unit, u, score, float(dense[i]), coverage, entity, ranks[i], missing, definition))
+    out.sort(key=lambda s: -s.score)
+    return out

@@ -1,0 +1,76 @@
+"""Step 1 (no model: a hashing embedder): the sentences that support an answer, and open answers
+built from them — cited verbatim, or an abstention that says why."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import engine_over
+
+from citeqa.index.testing import HashEmbedder
+from citeqa.qa.support import supporting
+
+REPORT = """Nerolimab for chronic plaque psoriasis
+
+Background
+
+Nerolimab, a humanised monoclonal antibody against interleukin-23, is given by subcutaneous injection \
+every 8 weeks. Plaque psoriasis affects 2% of adults.
+
+Results
+
+At week 16, 71% of patients on nerolimab reached PASI 90 compared with 4% on placebo. \
+Injection-site reactions were the most common adverse events. Patients who had failed a previous \
+biologic responded as well as biologic-naive patients.
+
+Discussion
+
+Nerolimab should be reserved for patients with moderate to severe disease who are candidates for \
+systemic therapy. Longer follow-up is needed to judge durability.
+"""
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    return engine_over(tmp_path_factory.mktemp("psoriasis"), {"nerolimab.txt": REPORT}, HashEmbedder())
+
+
+def _cites(answer, words: str) -> bool:
+    return any(words in c.quote for c in answer.citations)
+
+
+def test_the_supporting_sentences_of_the_retrieved_passages_are_ranked(report):
+    q = report.analyse("Which adverse events were most common with nerolimab?")
+    vector = report.retriever.embed(q.text)
+    ranked = supporting(q, vector, report.search(q.text, k=8), report.store, report.lexicon)
+    assert "Injection-site reactions" in ranked[0].unit.text
+    assert ranked[0].coverage > ranked[-1].coverage
+    doc = report.index.documents["nerolimab"]
+    assert all(doc.text[s.unit.start : s.unit.end] == s.unit.text for s in ranked if s.unit.kind == "text")
+
+
+def test_a_mechanism_question_is_answered_by_the_defining_sentence(report):
+    answer = report.ask("How does nerolimab work?")
+    assert not answer.abstained and _cites(answer, "monoclonal antibody against interleukin-23")
+    doc = report.index.documents["nerolimab"]
+    assert all(doc.text[c.start : c.end] == c.quote for c in answer.citations)
+
+
+def test_recommendation_and_yes_no_questions_cite_the_sentence_that_answers(report):
+    assert _cites(report.ask("Which patients should receive nerolimab?"), "should be reserved")
+    assert _cites(report.ask("Did patients who failed a previous biologic respond to nerolimab?"),
+                  "failed a previous biologic")
+
+
+def test_a_drug_or_condition_the_corpus_never_mentions_is_not_answered(report):
+    unknown = report.ask("How does guselkumab work?")
+    assert unknown.abstained and "guselkumab" in unknown.reason
+    off_topic = report.ask("Does nerolimab help children with eczema?")
+    assert off_topic.abstained and "children" in off_topic.reason and not off_topic.citations
+
+
+def test_a_definition_question_without_a_defining_sentence_abstains(tmp_path):
+    bare = engine_over(tmp_path, {"r.txt": REPORT.replace(
+        "Nerolimab, a humanised monoclonal antibody against interleukin-23, is given", "Nerolimab was given")},
+        HashEmbedder())
+    answer = bare.ask("How does nerolimab work?")
+    assert answer.abstained and answer.reason.startswith("not in the corpus")
