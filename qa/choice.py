@@ -99,7 +99,18 @@ def _closeness(text: str, position: int, anchors: list[str]) -> float:
     return 1.0 / (1.0 + min(distances) / 60.0)
 
 
-def choose(q: Question, options: list[str], support: list[Support], store: PassageStore, lexicon: Lexicon) -> Answer:
+def _matching_value(answer: Answer, options: list[str], numbers: list[float | None], approximate: bool) -> int | None:
+    """The one option equal to the value the engine answered (rounded as the option is, when approximate)."""
+    value = answer.value
+    if answer.abstained or answer.conflict or value is None or value.number is None:
+        return None
+    hits = [i for i, n in enumerate(numbers) if n is not None and abs(n - value.number) <= (
+        _rounding(options[i]) if approximate else 1e-9) + 1e-9 * abs(n)]
+    return hits[0] if len(hits) == 1 else None
+
+
+def choose(q: Question, options: list[str], support: list[Support], store: PassageStore, lexicon: Lexicon,
+           answer: Answer | None = None) -> Answer:
     """Answer a multiple-choice question with the option a cited sentence states, or abstain.
 
     Args:
@@ -108,6 +119,8 @@ def choose(q: Question, options: list[str], support: list[Support], store: Passa
         support: The question's supporting units, best first.
         store: What each passage holds.
         lexicon: The corpus's entity vocabulary.
+        answer: The engine's answer to the question without options: when it reads a value (step 2)
+            that exactly one option states, that option is the choice, with the answer's citations.
 
     Returns:
         An answer whose ``choice`` is one of ``options`` (and cites the sentence stating it), or an
@@ -115,6 +128,10 @@ def choose(q: Question, options: list[str], support: list[Support], store: Passa
     """
     approximate = bool(_APPROXIMATE.search(q.text))
     numbers = [_number_option(o) for o in options]
+    matched = _matching_value(answer, options, numbers, approximate) if answer is not None else None
+    if matched is not None:
+        answer.choice = options[matched]
+        return answer
     anchors = sorted({normalise(t.word) for t in question_terms(q, store, lexicon)} | {
         normalise(lexicon.display.get(e, e)) for e in q.entities}, key=len, reverse=True)
     best: dict[int, tuple[float, Mention]] = {}

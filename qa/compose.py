@@ -23,6 +23,7 @@ from citeqa.qa.vocabulary import Vocabulary
 _FIGURE = re.compile(
     r"(?<![\w.])(?<![A-Za-z][-‐])[−-]?(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+)(?:\.\d+)?(?![A-Za-z])|(?<![\w\d])\.\d+")
 _LABEL = re.compile(r"\b(?:Table|Figure|Fig\.?)\s$")
+_MARKER = re.compile(r"\[\d+(?:\s?[,–-]\s?\d+)*\]")
 UNIT_NAMES = {"count": "patients"}
 
 
@@ -59,7 +60,9 @@ def _number_key(text: str) -> str:
 
 
 def figures(text: str) -> list[str]:
-    """The figures stated in ``text`` (table and figure labels aside), as :func:`_number_key` strings."""
+    """The figures stated in ``text`` (table and figure labels and bracketed citation markers aside), as
+    :func:`_number_key` strings."""
+    text = _MARKER.sub(" ", text)
     return [_number_key(m.group()) for m in _FIGURE.finditer(text) if not _LABEL.search(text[max(0, m.start() - 7) : m.start()])]
 
 
@@ -121,8 +124,8 @@ def value_text(fact: Fact, vocab: Vocabulary) -> str:
         return "not reached"
     if fact.status in {Status.text, Status.not_reported, Status.sentence}:
         return fact.text
-    if fact.unit == "p" or fact.ci_low is not None:
-        return fact.text  # "p < 0.001", "0.74 (95% CI, 0.65 to 0.85)": as the source writes it
+    if fact.unit == "p" or fact.ci_low is not None or (fact.text and not any(c.isdigit() for c in fact.text)):
+        return fact.text  # "p < 0.001", "0.74 (95% CI, 0.65 to 0.85)", "fifteen": as the source writes it
     unit = vocab.unit_display(fact.unit) if fact.unit not in (None, "year") else ""
 
     def fmt(x: float) -> str:

@@ -49,6 +49,8 @@ logger = logging.getLogger(__name__)
 
 DEPTH = 24
 """Passages whose sentences and facts a question considers (the first ``k`` are returned)."""
+UNNAMED_MEASURE_UNITS = 3
+"""A question naming no measure is answered only from its best supporting sentences or rows."""
 GROUNDING_TRIES = 4
 """Candidates tried before abstaining when an answer's figures are not all in its quotes."""
 
@@ -122,28 +124,35 @@ class Engine:
             answer = not_in_corpus(q, 0.0, self.vocabulary, f"{', '.join(unseen)} is not mentioned in any indexed document")
             if options is not None:
                 answer.reason = Reason.INSUFFICIENT
-        elif options is not None:
-            answer = choose(q, list(options), support, self.store, self.lexicon)
-        elif q.reference_field:
-            answer = self._reference(q, support)
-        elif q.asks_quantity:
-            answer = self._value(q, support)
-            if answer.abstained and answer.reason != "not reported" and self._open_fallback(q):
-                answer = open_answer(q, support, self.store, self.lexicon)
         else:
-            answer = open_answer(q, support, self.store, self.lexicon)
+            answer = self._answer(q, support)
+            if options is not None:
+                answer = choose(q, list(options), support, self.store, self.lexicon, answer)
         answer.passages = [_retrieved(p) for p in passages[:k]]
         return answer
 
+    def _answer(self, q: Question, support: list[Support]) -> Answer:
+        """The answer without options: a reference, a value (step 2) or a sentence (step 1)."""
+        if q.reference_field:
+            return self._reference(q, support)
+        if q.asks_quantity:
+            answer = self._value(q, support)
+            if answer.abstained and answer.reason != "not reported" and self._open_fallback(q):
+                answer = open_answer(q, support, self.store, self.lexicon)
+            return answer
+        return open_answer(q, support, self.store, self.lexicon)
+
     def _open_fallback(self, q: Question) -> bool:
         """A "which/what" question whose measure is a name or identifier may be answered by a sentence."""
-        return not q.units and (q.measure is None or self.vocabulary.textual(q.measure)) and not q.unknown_drugs
+        return not q.explicit_quantity and (q.measure is None or self.vocabulary.textual(q.measure)) and not q.unknown_drugs
 
     def _value(self, q: Question, support: list[Support]) -> Answer:
         """Step 2: the value, read from the facts of the supporting passages."""
         vocab = self.vocabulary
         candidates: list[Scored] = []
-        for s in support:
+        for rank, s in enumerate(support):
+            if q.measure is None and rank >= UNNAMED_MEASURE_UNITS:
+                break  # a figure of no named measure answers only from the sentences that best fit the question
             for i in s.unit.facts:
                 scored = score(q, self.store.facts[i], _relative(s, support), vocab)
                 if scored:

@@ -53,6 +53,8 @@ class Lexicon:
         abbreviations: Every "long form (SHORT)" definition read, short form (lower case) → long form:
             terms such as measures ("left ventricular ejection fraction (LVEF)") a question may use
             in either form.
+        written: Every word the corpus writes, lower case (hyphenated names whole): a name it writes is
+            never "unknown", even when it is no entity.
     """
 
     domain: Vocabulary
@@ -61,6 +63,8 @@ class Lexicon:
     variants: dict[str, str] = field(default_factory=dict)
     display: dict[str, str] = field(default_factory=dict)
     abbreviations: dict[str, str] = field(default_factory=dict)
+    written: set[str] = field(default_factory=set)
+    _concepts: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def is_drug(self, form: str) -> bool:
         """Whether a normalised word has the shape of a drug name."""
@@ -135,6 +139,12 @@ class Lexicon:
 
     def concepts(self, word: str) -> set[str]:
         """Concept tokens of one word of a text ("pola-BR" → polatuzumab, bendamustine, rituximab)."""
+        cached = self._concepts.get(word)
+        if cached is None:
+            cached = self._concepts[word] = frozenset(self._read_concepts(word))
+        return set(cached)
+
+    def _read_concepts(self, word: str) -> set[str]:
         forms = _forms(word)
         found: set[str] = set()
         if forms[0] in self.vocab or forms[0] in self.aliases:
@@ -147,8 +157,12 @@ class Lexicon:
     def entities_in(self, text: str) -> set[str]:
         """Concept tokens mentioned in a source text (exact forms only)."""
         found: set[str] = set()
+        cache = self._concepts
         for word in word_tokens(text):
-            found |= self.concepts(word)
+            cached = cache.get(word)
+            if cached is None:
+                cached = cache[word] = frozenset(self._read_concepts(word))
+            found |= cached
         return found
 
     @cached_property
@@ -181,7 +195,8 @@ class Lexicon:
             prefixed = {self.variants.get(w, w) for w in candidates if w.startswith(form) and len(form) / len(w) >= 0.35}
             if len(prefixed) == 1:
                 found |= self.canonical(prefixed.pop())
-        unknown = not found and bool(self.is_drug(forms[0]) or (self.domain.trial.match(word) and not self._generic(forms[0])))
+        shaped = self.is_drug(forms[0]) or (self.domain.trial.match(word) and not self._generic(forms[0]))
+        unknown = not found and bool(shaped) and word.lower() not in self.written
         return found, unknown
 
     def resolve_question(self, text: str) -> tuple[set[str], list[str]]:
@@ -233,8 +248,13 @@ def build_lexicon(documents: list[Document], domain: Vocabulary) -> Lexicon:
                 glossaries.append(note.text)
         body_end = min((r.start for r in doc.references), default=len(doc.text))
         body = doc.text[:body_end]
-        for w in set(word_tokens(body)):
-            if lex.is_drug(w.lower()) or (domain.trial.match(w) and not lex._generic(w.lower())):
+        lex.written.update(w.lower() for w in word_tokens(doc.text))
+        words = set(word_tokens(body))
+        lower = {w for w in words if w.islower()}
+        for w in words:
+            # An all-capitals word the text also writes in lower case is a heading's word (SHORT STAY), not a name.
+            shouted = w.isalpha() and w.lower() in lower
+            if lex.is_drug(w.lower()) or (domain.trial.match(w) and not shouted and not lex._generic(w.lower())):
                 lex.add(w)
         for para in doc.paragraphs:
             if para.kind in {"figure_caption", "table_footnote"}:
@@ -250,6 +270,7 @@ def build_lexicon(documents: list[Document], domain: Vocabulary) -> Lexicon:
                 lex.add_alias(m.group(1).strip(), m.group(2).strip())
                 lex.abbreviations.setdefault(m.group(1).strip().lower(), m.group(2).strip())
     lex.cluster_variants()
+    lex._concepts.clear()  # nothing read before the variants were merged stays
     return lex
 
 

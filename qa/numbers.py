@@ -20,6 +20,16 @@ _NUMBER = re.compile(
     rf"(?![\w/:×]|\.\d|-(?:\d|[A-Za-z]+\d))"
 )
 _RANGE_JOIN = re.compile(r"^\s?(%|\s?percent)?\s?(?:-|–|—|to|through)\s?$", re.IGNORECASE)
+_UNITS_WORDS = ("two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+                "seventeen eighteen nineteen").split()
+_TENS_WORDS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+WORD_VALUES = {w: float(i) for i, w in enumerate(_UNITS_WORDS, start=2)} | {
+    w: float(10 * i) for i, w in enumerate(_TENS_WORDS, start=2)}
+_WORDED = re.compile(
+    rf"(?<![\w-])(?P<tens>{'|'.join(_TENS_WORDS)})(?:-(?P<ones>one|two|three|four|five|six|seven|eight|nine))?(?![\w-])|"
+    rf"(?<![\w-])(?P<word>one|{'|'.join(_UNITS_WORDS)})(?![\w-])", re.IGNORECASE)
+_COUNTED = re.compile(r"\s+(?:[a-z][a-z-]*\s+)?[a-z]{2,}s\b")
+_MARKER = re.compile(r"\[\d+(?:\s?[,–-]\s?\d+)*\]")
 _N_EQUALS = re.compile(rf"\b[nN]\s?=\s?({_NUM})")
 _CI_AFTER = re.compile(
     rf"\s*[(\[,;]?\s*(?:(?:90|95|99)\s?%\s?)?(?:CI|confidence interval|C\.I\.)\s*[:,=]?\s*(?:of\s)?\s*\(?"
@@ -54,6 +64,7 @@ class NumberMention:
         of: The denominator of "13 of 33" or "13/33".
         operator: ``<``, ``≤``, ``>``, ``≥`` or ``=`` for a p-value.
         spread: The ``± x`` written after it (a standard deviation or error).
+        worded: Written as a word ("fifteen").
     """
 
     value: float | None
@@ -68,6 +79,7 @@ class NumberMention:
     of: float | None = None
     operator: str | None = None
     spread: float | None = None
+    worded: bool = False
 
     @property
     def is_range(self) -> bool:
@@ -114,6 +126,7 @@ def find_numbers(text: str, vocab: Vocabulary) -> list[NumberMention]:
         _read_unit(vocab, text, mention)
         mentions.append(_with_interval(text, mention, taken))
         taken.append((match.start(), match.end()))
+    taken += [m.span() for m in _MARKER.finditer(text)]  # "[32]", "[12,13]": citations, not values
     n_spans = {m.start(1) for m in _N_EQUALS.finditer(text)}
     for match in _NUMBER.finditer(text):
         start, end = match.span()
@@ -129,7 +142,8 @@ def find_numbers(text: str, vocab: Vocabulary) -> list[NumberMention]:
             continue
         mention = NumberMention(value, start, end)
         p_before = _P_BEFORE.search(text[max(0, start - 24) : start])
-        x_of_y = _X_OF_Y.match(text, end)
+        own_unit, _ = vocab.unit_after(text[end : end + 3])
+        x_of_y = _X_OF_Y.match(text, end) if own_unit is None else None  # "41% of the 1077 admissions": two values
         if p_before:
             op = p_before.group("op")
             mention.unit, mention.operator = "p", {"of": "=", "was": "=", "was less than": "<"}.get(op, op)
@@ -149,8 +163,30 @@ def find_numbers(text: str, vocab: Vocabulary) -> list[NumberMention]:
                 text[max(0, start - 12) : start]):
             mention.unit = "year"
         mentions.append(_with_interval(text, mention, taken))
+    mentions.extend(_worded(text, vocab, taken))
     mentions.sort(key=lambda m: m.start)
     return _merge_ranges(text, mentions)
+
+
+def _worded(text: str, vocab: Vocabulary, taken: list[tuple[int, int]]) -> list[NumberMention]:
+    """Numbers written as words counting something ("fifteen participants", "five major phases", "twenty-two
+    patients"); "one" only with a unit ("one month"), as it is more often a pronoun or an article."""
+    out = []
+    for match in _WORDED.finditer(text):
+        if any(a <= match.start() < b for a, b in taken):
+            continue
+        if match.group("tens"):
+            value = WORD_VALUES[match.group("tens").lower()] + (WORD_VALUES.get((match.group("ones") or "").lower(), 0.0)
+                                                                 or (1.0 if (match.group("ones") or "").lower() == "one" else 0.0))
+        else:
+            value = WORD_VALUES.get(match.group("word").lower(), 1.0)
+        mention = NumberMention(value, match.start(), match.end(), worded=True)
+        _read_unit(vocab, text, mention)
+        counted = _COUNTED.match(text, mention.end)  # "five major phases", "four nurses"
+        if mention.unit is None and (value == 1.0 or not counted):
+            continue
+        out.append(mention)
+    return out
 
 
 def _with_interval(text: str, mention: NumberMention, taken: list[tuple[int, int]]) -> NumberMention:

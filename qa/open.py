@@ -60,7 +60,8 @@ def unseen_topics(q: Question, store: PassageStore, lexicon: Lexicon) -> list[st
     names = {m.start(1) for m in _NAME.finditer(text)}
     out = []
     for match in _WORD.finditer(text):
-        word, lower = match.group(), match.group().lower()
+        word = re.sub(r"'s$", "", match.group())  # "VESPA's"
+        lower = word.lower()
         if len(word) < 3 or lower in q.entity_words or lexicon.concepts(word):
             continue
         if any(s <= match.start() < e for s, e in known):

@@ -21,7 +21,7 @@ from citeqa.ingest.markers import find_citations
 from citeqa.ingest.models import Chunk, Document
 from citeqa.qa.cells import table_facts
 from citeqa.qa.facts import Fact, Kind, Status
-from citeqa.qa.lexicon import Lexicon, word_tokens
+from citeqa.qa.lexicon import Lexicon
 from citeqa.qa.statements import sentence_facts
 
 logger = logging.getLogger(__name__)
@@ -128,11 +128,12 @@ class PassageStore:
             doc = documents[chunk.doc_id]
             text = _unit_text(chunk, doc, start, end)
             about = sentence_fact.get((chunk.doc_id, start))
-            named = frozenset(lexicon.entities_in(text))
+            named = about.named if about is not None and about.named is not None else frozenset(lexicon.entities_in(text))
+            stems = (about.keywords if about is not None else vocab.stems(text)) | vocab.stems(chunk.section or "")
             refs = about.references if about else sorted(
                 {n for c in find_citations(doc.text, start, end) for n in c.numbers} | set(chunk.references))
             self.units.append(Unit(
-                chunk.doc_id, start, end, row, chunk.kind, text, frozenset(vocab.stems(f"{text} {chunk.section or ''}")),
+                chunk.doc_id, start, end, row, chunk.kind, text, frozenset(stems),
                 named or (about.entities if about else frozenset()), named,
                 frozenset(m for m, _, _ in vocab.find_measures(text)),
                 frozenset(p for p, _ in vocab.populations_in(text)), refs, chunk.section,
@@ -145,7 +146,7 @@ class PassageStore:
             s for u in self.units if u.kind in BODY_KINDS and not vocab.skip_sections.search(u.section or "")
             for s in u.stems)
         """Stems used in the body of the corpus (not only in its reference lists, disclosures and the like)."""
-        self.words: frozenset[str] = frozenset(w.lower() for doc in documents.values() for w in word_tokens(doc.text))
+        self.words = lexicon.written
         """Every word the corpus writes (lower case; hyphenated names whole)."""
         self.idf_floor = math.log((len(self.units) + 1) / (len(self.units) + 0.5))
         logger.info("passage store: %d chunks, %d sentences, %d facts", len(index.chunks), len(self.units),

@@ -80,6 +80,7 @@ class Question:
         landmark: The time point a survival figure is asked at ("1-year OS").
         drugs: The entities that are drugs: a figure about no one of them never answers.
         unknown_drugs: The unknown words shaped like drug names.
+        explicit_quantity: It asks for a figure in so many words ("how many", "what proportion", "which dose").
     """
 
     text: str
@@ -100,6 +101,7 @@ class Question:
     unknown_drugs: list[str] = field(default_factory=list)
     defines: bool = False
     entity_words: set[str] = field(default_factory=set)
+    explicit_quantity: bool = False
 
 
 def _measure(text: str, vocab: Vocabulary) -> tuple[str | None, list[tuple[str, int, int]]]:
@@ -172,7 +174,7 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
     terms = vocab.stems(text) - _TERM_FORM_WORDS
     numbers = {float(n) for n in _NUMBER.findall(text)}
     yes_no = bool(_YES_NO.match(text))
-    explicit = bool(_QUANTITY_CUE.search(text))
+    explicit = bool(_QUANTITY_CUE.search(text)) or bool(vocab.asks_quantity.search(text))
     descriptive = bool(_DESCRIPTIVE.match(text)) or (yes_no and not explicit)
     named = measure is not None and vocab.role(measure) is not MeasureRole.event  # an event alone is a topic
     asks_quantity = not descriptive and (bool(units) or named or explicit)
@@ -180,4 +182,4 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
     return Question(text, entities, unknown, measure, pops, units, _reference_field(text, measure, vocab), keywords,
                     terms, numbers, asks_text, asks_quantity, yes_no, vocab.landmark(text),
                     {e for e in entities if lexicon.is_drug(e)}, [w for w in unknown if lexicon.is_drug(w.lower())],
-                    bool(entities) and bool(_DEFINITION.search(text)), entity_words)
+                    bool(entities) and bool(_DEFINITION.search(text)), entity_words, explicit or bool(units))

@@ -48,9 +48,18 @@ def _sentences(doc: Document, vocab: Vocabulary) -> list[list[_Sentence]]:
     return paragraphs
 
 
+_CLAUSE_MEMO: dict[str, list[tuple[int, int]]] = {}
+
+
 def _clauses(text: str) -> list[tuple[int, int]]:
-    bounds = [0] + [m.start() for m in _CLAUSE.finditer(text)] + [len(text)]
-    return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
+    """The clauses of a sentence as offsets (split at punctuation and conjunctions); read once per text."""
+    found = _CLAUSE_MEMO.get(text)
+    if found is None:
+        if len(_CLAUSE_MEMO) > 20000:
+            _CLAUSE_MEMO.clear()
+        bounds = [0] + [m.start() for m in _CLAUSE.finditer(text)] + [len(text)]
+        found = _CLAUSE_MEMO[text] = [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
+    return found
 
 
 def _clause_of(clauses: list[tuple[int, int]], pos: int) -> tuple[int, int]:

@@ -21,6 +21,8 @@ from citeqa.qa.pack import DEFAULT_PACK, Pack, PackError, load_pack
 _I = re.IGNORECASE
 _stemmer = Stemmer.Stemmer("english")
 _BOUND_PREFIX = re.compile(r"^(?:post|pre|non)-?([a-z]{4,})$")
+_STEM_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]{2,}")
+_MEMO_SIZE = 20000
 _WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
 
 
@@ -163,11 +165,17 @@ class Vocabulary:
         self.trial = _compile(entities.get("trial_pattern", never), "entities.trial_pattern", 0)
         self.not_entities = frozenset(w.lower() for w in entities.get("not_entities", []))
         self.stopwords = frozenset(w.lower() for w in entities.get("stopwords", []))
+        self._word_stems: dict[str, tuple[str, ...]] = {}
+        self._measures_memo: dict[str, tuple[tuple[str, int, int], ...]] = {}
+        self._populations_memo: dict[str, tuple[tuple[str, int], ...]] = {}
         question = data.get("question", {})
         self.question_stopwords = frozenset(self.stems(" ".join(question.get("stopwords", []))))
         suffixes = "|".join(sorted((re.escape(s) for s in question.get("topic_suffixes", [])), key=len, reverse=True))
         self.topic_shape = re.compile(rf"^(?=[a-z]{{5,}}$)[a-z]*(?:{suffixes})$" if suffixes else never)
         self.topic_words = frozenset(w.lower() for w in question.get("topic_words", []))
+        nouns = "|".join(sorted((re.escape(n) for n in question.get("quantity_nouns", [])), key=len, reverse=True))
+        self.asks_quantity = re.compile(rf"\b(?:what|which)\s+(?:[\w-]+\s+){{0,2}}?(?:{nouns})\b" if nouns else never, _I)
+        """A question asking "what <quantity>" (the pack's quantity nouns)."""
 
     def names_topic(self, word: str) -> bool:
         """Whether a (lower-case) word names a condition or a population (the pack's topic shapes and words)."""
@@ -212,18 +220,32 @@ class Vocabulary:
     def stems(self, text: str) -> set[str]:
         """Lower-cased stems of the words of ``text``, the pack's synonyms folded together; a word with a
         bound prefix ("postbridging", "pretreated") also gives the stem of the word it prefixes."""
-        words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z0-9]{2,}", text)]
-        words += [m.group(1) for w in words for m in [_BOUND_PREFIX.match(w)] if m]
-        return {self.synonyms.get(w, w) for w in _stemmer.stemWords(words)}
+        cache = self._word_stems
+        out: set[str] = set()
+        for word in _STEM_WORD.findall(text):
+            key = word.lower()
+            stems = cache.get(key)
+            if stems is None:
+                words = [key] + [m.group(1) for m in [_BOUND_PREFIX.match(key)] if m]
+                stems = cache[key] = tuple(self.synonyms.get(w, w) for w in _stemmer.stemWords(words))
+            out.update(stems)
+        return out
 
-    def find_measures(self, text: str) -> list[tuple[str, int, int]]:
+    def find_measures(self, text: str) -> tuple[tuple[str, int, int], ...]:
         """Measures named in ``text`` as (key, start, end), most specific pattern first, in text order."""
+        memo = self._measures_memo
+        if text in memo:
+            return memo[text]
         taken: list[tuple[str, int, int]] = []
         for measure in self.measures:
             for match in measure.pattern.finditer(text):
                 if match.end() > match.start() and all(match.end() <= s or match.start() >= e for _, s, e in taken):
                     taken.append((measure.key, match.start(), match.end()))
-        return sorted(taken, key=lambda t: t[1])
+        found = tuple(sorted(taken, key=lambda t: t[1]))
+        if len(memo) > _MEMO_SIZE:
+            memo.clear()
+        memo[text] = found
+        return found
 
     def measure_of(self, label: str) -> str | None:
         """The first measure named in a label or clause."""
@@ -233,8 +255,16 @@ class Vocabulary:
     def is_measure_label(self, text: str) -> bool:
         return any(m.pattern.search(text) for m in self.measures)
 
-    def populations_in(self, text: str) -> list[tuple[str, int]]:
+    def populations_in(self, text: str) -> tuple[tuple[str, int], ...]:
         """Populations mentioned in ``text`` with their positions, implied ones added, negated ones removed."""
+        memo = self._populations_memo
+        if text not in memo:
+            if len(memo) > _MEMO_SIZE:
+                memo.clear()
+            memo[text] = self._populations_in(text)
+        return memo[text]
+
+    def _populations_in(self, text: str) -> tuple[tuple[str, int], ...]:
         found: list[tuple[str, int]] = []
         negated: dict[str, list[tuple[int, int]]] = {}
         for pop in self.populations:
@@ -244,7 +274,7 @@ class Vocabulary:
                 found.append((pop.key, match.start()))
                 found.extend((implied, match.start()) for implied in pop.implies)
         found = [(k, p) for k, p in found if not any(a <= p < b for a, b in negated.get(k, []))]
-        return sorted(found, key=lambda t: t[1])
+        return tuple(sorted(found, key=lambda t: t[1]))
 
     def landmark(self, text: str) -> tuple[int, str] | None:
         """The time point a figure is read at ("1-year OS" → (1, "year")), if any."""

@@ -270,3 +270,13 @@ def test_real_search_and_ask_human(real_index):
     assert any("Epcoritamab" in h["text"] for h in json.loads(search.stdout)["results"][:5])
     ask = invoke("--index", str(real_index), "ask", "epcoritamab post-CAR-T CR rate")
     assert ask.exit_code == 0 and "34%" in ask.stdout and "Thieblemont" in ask.stdout
+
+
+def test_ask_with_options_prints_the_choice(indexed):
+    result = invoke("--index", str(indexed), "ask", "epcoritamab post-CAR-T CR rate", "--json",
+                    "--option", "54%", "--option", "34%")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["choice"] == "34%"
+    human = invoke("--index", str(indexed), "ask", "epcoritamab post-CAR-T CR rate", "--option", "54%", "--option", "34%")
+    assert "choice: 34%" in human.stdout
+    assert invoke("--index", str(indexed), "ask", "x?", "--option", "only one").exit_code == 2

@@ -79,3 +79,12 @@ def test_doses_and_years():
 def test_names_phases_and_landmarks_are_not_values():
     text = "ZUMA-7, CD19, IgG4, a 2:1 format in a phase 1/2 study (NCT 04637763); 1-year OS was 59%"
     assert [m.value for m in find_numbers(text, VOCAB)] == [59]
+
+
+def test_numbers_written_as_words_count_what_follows():
+    found = find_numbers("Fifteen participants took part; VESPA has five major phases; one of two groups", VOCAB)
+    assert [(m.value, m.worded) for m in found] == [(15, True), (5, True)]
+
+
+def test_bracketed_citations_are_not_values():
+    assert [m.value for m in find_numbers("as reported [32] and [12, 13], 41% responded", VOCAB)] == [41]
