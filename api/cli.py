@@ -436,6 +436,11 @@ def serve(
         updates["port"] = port
     settings = settings.model_copy(update=updates)
     with _friendly():
+        from citeqa.index.store import recover_index
+
+        repaired = recover_index(Path(settings.index_dir))  # an interrupted swap: no rebuild needed
+        if repaired.restored is not None:
+            _err().print(f"restored the index at {settings.index_dir} after an interrupted update")
         if not (Path(settings.index_dir) / "manifest.json").is_file():
             _err().print(f"no index at {settings.index_dir}: building it from {settings.corpus_dir} …")
             ctx.obj = settings

@@ -33,6 +33,7 @@ class AskRequest(BaseModel):
         ...,
         min_length=1,
         max_length=MAX_QUESTION_CHARS,
+        pattern=r"\S",
         description="The question, 1–2,000 characters, not only whitespace.",
         examples=["What was the CR rate with epcoritamab after CAR T-cell therapy?"],
     )
@@ -43,7 +44,17 @@ class AskRequest(BaseModel):
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("question must not be empty or whitespace")
-        return value.strip()
+        return check_text(value.strip())
+
+
+def check_text(value: str) -> str:
+    """Refuse text that is not valid Unicode (an unpaired surrogate such as ``\\ud800`` from JSON)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = value[exc.start].encode("utf-8", "backslashreplace").decode("ascii")
+        raise ValueError(f"text has an unpaired surrogate {bad} at character {exc.start}: send valid Unicode") from exc
+    return value
 
 
 # --- the Answer contract -------------------------------------------------------------
@@ -194,9 +205,20 @@ class DocumentDetailOut(DocumentOut):
     characters: int = 0
 
 
+class UnindexedOut(BaseModel):
+    """A file in the corpus folder that is not in the index."""
+
+    filename: str
+    reason: str
+
+
 class DocumentList(BaseModel):
     count: int
     documents: list[DocumentOut]
+    unindexed: list[UnindexedOut] = Field(
+        default_factory=list,
+        description="Corpus files not in the index, with the reason; DELETE /v1/documents/{filename} removes one.",
+    )
 
 
 class ReferenceOut(BaseModel):
@@ -235,9 +257,9 @@ class FileErrorOut(BaseModel):
 
 
 class IndexChangeOut(BaseModel):
-    """The outcome of an upload or deletion."""
+    """The outcome of an upload, deletion or sync."""
 
-    action: str
+    action: str = Field(description="added, deleted, removed (an unindexed file) or synced.")
     doc_id: str | None = None
     filename: str | None = None
     documents: int
@@ -245,6 +267,31 @@ class IndexChangeOut(BaseModel):
     embedded: int | None = None
     reused: int | None = None
     errors: list[FileErrorOut] = Field(default_factory=list)
+
+
+class JobOut(BaseModel):
+    """An upload, deletion or sync job: poll ``GET /v1/jobs/{id}`` until ``state`` is done or failed."""
+
+    id: str
+    kind: str = Field(description="upload, delete or sync.")
+    state: str = Field(description="receiving, queued, parsing, embedding, indexing, done or failed.")
+    message: str = Field(description='The state in words, e.g. "embedding 120 of 2,600 chunks".')
+    filename: str | None = None
+    doc_id: str | None = None
+    embedded: int = Field(0, description="Chunks embedded so far.")
+    to_embed: int = Field(0, description="Chunks to embed (0 while unknown).")
+    placed: bool = False
+    error: str | None = Field(None, description="Why the job failed.")
+    error_status: int | None = Field(None, description="The HTTP status of the failure (409, 413, 415, 422, 503, 500).")
+    result: IndexChangeOut | None = None
+    note: str | None = None
+    created_at: str
+    updated_at: str
+
+
+class JobList(BaseModel):
+    count: int
+    jobs: list[JobOut]
 
 
 # --- health --------------------------------------------------------------------------
@@ -259,7 +306,12 @@ class ReadyOut(BaseModel):
     documents: int = 0
     chunks: int = 0
     model: str | None = None
-    index_dir: str | None = None
+    index_dir: str | None = Field(None, description="The index folder's name (its full path with CITEQA_SHOW_PATHS).")
+    writes: str = Field(
+        "same-origin", description="Who may upload and delete: api-key (send X-API-Key) or same-origin."
+    )
+    jobs_pending: int = 0
+    unindexed: int = Field(0, description="Corpus files not in the index (listed by GET /v1/documents).")
     error: str | None = None
 
 
@@ -267,3 +319,9 @@ class ErrorOut(BaseModel):
     """An error: a message, or for validation errors the list of problems."""
 
     detail: str | list[dict[str, Any]]
+
+
+class JobErrorOut(ErrorOut):
+    """A refused write, or (with ``wait``) a failed job, which is then included."""
+
+    job: JobOut | None = None

@@ -557,8 +557,8 @@ def recover_index(index_dir: Path) -> Recovery:
     recovery = Recovery()
     if not index_dir.parent.is_dir():
         return recovery
-    prefix = f".{index_dir.name}."
-    leftovers = sorted(p for p in index_dir.parent.iterdir() if p.name.startswith(prefix) and _owner_gone(p))
+    ours = re.compile(rf"\.{re.escape(index_dir.name)}\.(?:tmp|{VERSION}|link|old)-[0-9a-f-]+")
+    leftovers = sorted(p for p in index_dir.parent.iterdir() if ours.fullmatch(p.name) and _owner_gone(p))
     live = _version_of(index_dir) if index_dir.is_symlink() else None
     if not index_dir.exists():
         complete = [p for p in leftovers if p.is_dir() and not p.is_symlink() and (p / MANIFEST).is_file()]
