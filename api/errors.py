@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 logger = logging.getLogger(__name__)
@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 MAX_SHOWN = 100
 MAX_ITEMS = 5
 MAX_ERRORS = 20
+MAX_DETAIL = 2000
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 def shown(value: Any, depth: int = 0) -> Any:
@@ -88,14 +90,13 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
 
 def allowed_methods(app: ASGIApp, scope: Scope) -> set[str]:
     """Every method some route of ``app`` accepts at ``scope``'s path (empty when none matches)."""
-    probe = {**scope, "method": "GET"}
     methods: set[str] = set()
     for route in getattr(app, "routes", []):
-        match, _ = route.matches({**probe, "type": "http"})
-        if match is Match.NONE:
+        if isinstance(route, Mount):  # static files: read-only
+            if route.matches({**scope, "type": "http", "method": "GET"})[0] is Match.FULL:
+                methods |= {"GET", "HEAD"}
             continue
-        route_methods = getattr(route, "methods", None)
-        methods |= set(route_methods) if route_methods else {"GET", "HEAD"}
+        methods |= {m for m in METHODS if route.matches({**scope, "type": "http", "method": m})[0] is Match.FULL}
     return methods | {"OPTIONS"} if methods else methods
 
 
@@ -113,8 +114,22 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         detail = f"{request.method} is not allowed on {shown(request.url.path)}; use {_allow_header(methods - {'OPTIONS', 'HEAD'})}"
     if exc.status_code in (204, 304):
         return Response(status_code=exc.status_code, headers=headers)
-    return JSONResponse(status_code=exc.status_code, content={"detail": shown(detail) if isinstance(detail, str) else detail},
-                        headers=headers)
+    if exc.status_code == 400 and detail == "There was an error parsing the body":
+        detail = _unparsable(exc.__cause__)
+    if isinstance(detail, str) and len(detail) > MAX_DETAIL:
+        detail = f"{detail[:MAX_DETAIL]}…"
+    return JSONResponse(status_code=exc.status_code, content={"detail": detail}, headers=headers)
+
+
+def _unparsable(cause: BaseException | None) -> str:
+    """Why FastAPI could not parse a body, in words."""
+    if isinstance(cause, RecursionError):
+        return "malformed JSON body: nested too deeply"
+    if isinstance(cause, ValueError) and "digits" in str(cause):
+        return "malformed JSON body: a number has too many digits"
+    if cause is not None:
+        return f"malformed request body: {shown(str(cause))}"
+    return "malformed request body"
 
 
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:

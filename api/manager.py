@@ -192,6 +192,8 @@ class EngineManager:
         """
         from citeqa.index.store import recover_index
 
+        if self._worker is not None:
+            return
         try:
             recover_index(Path(self.settings.index_dir))
         except OSError as exc:

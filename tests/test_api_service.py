@@ -76,6 +76,7 @@ def test_not_ready_is_503_not_500(tmp_path):
         ready = client.get("/readyz")
         assert ready.status_code == 503 and ready.json()["ready"] is False
         assert "missing" in ready.json()["error"]
+        assert str(tmp_path) not in ready.text  # no absolute paths (CITEQA_SHOW_PATHS shows them)
         assert client.get("/healthz").status_code == 200
         assert client.post("/v1/ask", json={"question": "CR rate?"}).status_code == 503
         assert client.get("/v1/search", params={"q": "x"}).status_code == 503
