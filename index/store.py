@@ -16,6 +16,7 @@ Layout of a version folder::
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -24,7 +25,8 @@ import re
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -475,6 +477,19 @@ def _version_of(index_dir: Path) -> Path | None:
     return None
 
 
+@contextmanager
+def _swap_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the index folder's lock (``.<name>.lock`` beside it): one swap or repair at a time,
+    across processes; the system releases it when the holder dies."""
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    with (index_dir.parent / f".{index_dir.name}.lock").open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def _swap_in(tmp_dir: Path, index_dir: Path) -> None:
     """Make the complete index in ``tmp_dir`` the one at ``index_dir``, so that there always is one.
 
@@ -486,6 +501,11 @@ def _swap_in(tmp_dir: Path, index_dir: Path) -> None:
     """
     if index_dir.is_symlink() and _version_of(index_dir) is None:
         index_dir = index_dir.resolve()  # the user's own symlink: manage the folder it points to
+    with _swap_lock(index_dir):
+        _switch(tmp_dir, index_dir)
+
+
+def _switch(tmp_dir: Path, index_dir: Path) -> None:
     version = _sibling(index_dir, VERSION)
     os.replace(tmp_dir, version)
     crash_point("swap:version-ready")
@@ -525,10 +545,11 @@ class Recovery:
 
 
 def _owner_gone(path: Path) -> bool:
-    """Whether the process that created a ``.<name>.<kind>-<pid>-…`` sibling has ended (or is this one)."""
-    match = re.search(r"\.(?:tmp|v|link)-(\d+)-[0-9a-f]+$", path.name)
+    """Whether a sibling is no longer in use: versions, links and backups never are while the
+    swap lock is held; an unfinished build is while the process building it runs."""
+    match = re.search(r"\.tmp-(\d+)-[0-9a-f]+$", path.name)
     if match is None:
-        return True  # an older citeqa's ``.old-<hex>`` backup or ``.tmp-`` folder
+        return True
     pid = int(match.group(1))
     if pid == os.getpid():
         return True  # builds in this process are serialised: none is running while we recover
@@ -554,9 +575,14 @@ def recover_index(index_dir: Path) -> Recovery:
         What was restored and removed.
     """
     index_dir = Path(index_dir)
-    recovery = Recovery()
     if not index_dir.parent.is_dir():
-        return recovery
+        return Recovery()
+    with _swap_lock(index_dir):
+        return _recover(index_dir)
+
+
+def _recover(index_dir: Path) -> Recovery:
+    recovery = Recovery()
     ours = re.compile(rf"\.{re.escape(index_dir.name)}\.(?:tmp|{VERSION}|link|old)-[0-9a-f-]+")
     leftovers = sorted(p for p in index_dir.parent.iterdir() if ours.fullmatch(p.name) and _owner_gone(p))
     live = _version_of(index_dir) if index_dir.is_symlink() else None

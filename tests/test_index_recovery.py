@@ -52,8 +52,9 @@ def _build_in_subprocess(corpus: Path, index: Path, crash_at: str | None) -> int
 
 
 def _debris(index: Path) -> list[str]:
-    live = index.resolve()
-    return sorted(p.name for p in index.parent.iterdir() if p.name.startswith(".") and p != live)
+    """Hidden siblings of the index other than its live version, its lock file and the jobs folder."""
+    kept = {index.resolve(), index.parent / ".index.lock", index.parent / ".index.jobs"}
+    return sorted(p.name for p in index.parent.iterdir() if p.name.startswith(".") and p not in kept)
 
 
 @pytest.mark.parametrize(
@@ -112,11 +113,12 @@ def test_an_older_citeqa_backup_is_restored_instead_of_re_embedding(tmp_path):
     shutil.rmtree(index.resolve())
     index.unlink()
     (tmp_path / ".index.tmp-999999-deadbeef").mkdir()  # an interrupted build of a process long gone
+    (tmp_path / ".index.jobs").mkdir()  # the service's job records: not the index's to remove
     emb = HashEmbedder()
     report = build_index([corpus], index, emb)
     assert report.embedded == 0 and emb.encoded == 0
     assert set(load_index(index).documents) == {"zuma7", "polar"}
-    assert _debris(index) == []
+    assert _debris(index) == [] and (tmp_path / ".index.jobs").is_dir()
 
 
 def test_a_running_build_of_another_process_is_left_alone(tmp_path):

@@ -16,6 +16,7 @@ from citeqa.api.jobs import Job, JobState
 from citeqa.api.manager import ChangeError, NotReady
 from citeqa.api.schemas import DocumentDetailOut, DocumentList, ErrorOut, JobErrorOut, JobOut
 from citeqa.api.security import WriteAccessDep
+from citeqa.faults import crash_point
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +122,7 @@ async def upload_document(
     except BaseException:
         manager.jobs.discard(job)
         raise
+    crash_point("upload:received")
     manager.queue_upload(job)
     return await _answer(job, manager, wait, 201)
 
