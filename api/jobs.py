@@ -99,7 +99,8 @@ class Job:
         if self.state is JobState.failed:
             return f"failed: {self.error}"
         if self.state is JobState.done and self.result is not None:
-            return f"{self.result.get('action', 'done')}: {self.result.get('documents')} documents, {self.result.get('chunks')} chunks"
+            r = self.result
+            return f"{r.get('action', 'done')}; the index holds {r.get('documents')} documents ({r.get('chunks', 0):,} chunks)"
         return self.state.value
 
     def to_dict(self) -> dict[str, Any]:
