@@ -25,9 +25,6 @@ from helpers import snapshot
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 NEW_DOC = (
     "Zanubrutinib in relapsed mantle cell lymphoma\n\nResults\n\nIn the phase 2 BRUIN-Z cohort of 86 patients, "
     "the overall response rate with zanubrutinib was 84% and the complete response rate was 78%.\n"
@@ -38,18 +35,6 @@ form.append("file", new Blob([%(text)s], {type: "text/plain"}), "epcoritamab-upd
 fetch(%(target)s + "/v1/documents", {method: "POST", mode: "no-cors", body: form})
   .then(() => { document.title = "sent"; }, (e) => { document.title = "error " + e; });
 </script>"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("chromium is not installed (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def _service(root: Path, review_path: Path, **values) -> tuple[Settings, ServerThread]:
