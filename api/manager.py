@@ -402,6 +402,8 @@ class EngineManager:
         trash.mkdir(exist_ok=True)
         name = str(job.filename)
         source = self._delete_target(engine, job.doc_id) if job.doc_id else self._corpus_dir() / name
+        if job.doc_id in engine.index.documents and len(engine.index.documents) <= 1:
+            raise ChangeError(409, "cannot delete the last document: the index would be empty")
         kept = trash / name
         if source is not None and source.exists() and not job.placed:
             shutil.move(str(source), kept)
@@ -411,7 +413,7 @@ class EngineManager:
             self.unindexed.pop(name, None)
             index = engine.index
             return ChangeResult("removed", None, name, len(index.documents), len(index.chunks))
-        paths = [p for p in self._indexed_paths(engine) if source is None or p.resolve() != source.resolve()]
+        paths = self._indexed_paths(engine, without=source)
         try:
             report, new_engine = self._rebuild(engine, job, paths)
         except Exception as exc:
@@ -432,11 +434,14 @@ class EngineManager:
         errors = [{"path": Path(p).name, "message": m} for p, m in report.errors]
         return ChangeResult(action, doc_id, filename, report.documents, report.chunks, report.embedded, report.reused, errors)
 
-    def _indexed_paths(self, engine: Any) -> list[Path]:
-        """The source files of the indexed documents that still exist: every rebuild keeps them."""
+    def _indexed_paths(self, engine: Any, without: Path | None = None) -> list[Path]:
+        """The source files of the indexed documents that still exist (but ``without``): every
+        rebuild keeps them, and indexes no other file of the corpus folder."""
         paths = []
         for doc_id, entry in engine.index.manifest.get("documents", {}).items():
             path = Path(entry["path"])
+            if without is not None and path.resolve() == without.resolve():
+                continue
             if path.is_file():
                 paths.append(path)
             else:
