@@ -1,4 +1,4 @@
-"""Corpus-change jobs (upload, delete, sync) and their records on disk.
+"""Corpus-change jobs (upload, delete) and their records on disk.
 
 A job is created when a write request is accepted and then runs in the manager's one writer
 thread, whether or not the client waits for it. Its record (``<jobs folder>/<id>.json``) is
@@ -33,7 +33,6 @@ class JobKind(str, Enum):
 
     upload = "upload"
     delete = "delete"
-    sync = "sync"
 
 
 class JobState(str, Enum):
@@ -62,7 +61,7 @@ class Job:
 
     Attributes:
         id: 32 hex digits.
-        kind: Upload, delete or sync.
+        kind: Upload or delete.
         state: Where the job is.
         filename: The uploaded or deleted file's name.
         doc_id: The document added or deleted (known once parsed).
@@ -72,7 +71,7 @@ class Job:
         error: Why the job failed.
         error_status: The HTTP status matching the failure (409, 413, 415, 422, 503, 500).
         result: The change made (documents and chunks after it, embedded and reused counts).
-        note: Why the job exists when the service started it itself (recovery).
+        note: Set when the job was resumed after a restart.
     """
 
     id: str

@@ -54,7 +54,7 @@ class NotReady(Exception):
 
 @dataclass
 class ChangeResult:
-    """What an upload, deletion or sync did."""
+    """What an upload or deletion did."""
 
     action: str
     doc_id: str | None
@@ -331,7 +331,7 @@ class EngineManager:
     def _run(self, job: Job) -> None:
         try:
             with self.write_lock:
-                run = {JobKind.upload: self._upload, JobKind.delete: self._delete, JobKind.sync: self._sync}[job.kind]
+                run = self._upload if job.kind is JobKind.upload else self._delete
                 result = run(job)
             self.jobs.update(job, state=JobState.done, result=asdict(result))
             self.jobs.clean(job)
@@ -422,12 +422,6 @@ class EngineManager:
             raise ChangeError(409, f"cannot delete {job.doc_id!r}: {exc}") from exc
         self._swap(new_engine)
         return self._result("deleted", job.doc_id, name, report)
-
-    def _sync(self, job: Job) -> ChangeResult:
-        engine = self.current()
-        report, new_engine = self._rebuild(engine, job, self._indexed_paths(engine))
-        self._swap(new_engine)
-        return self._result("synced", None, None, report)
 
     @staticmethod
     def _result(action: str, doc_id: str | None, filename: str | None, report: Any) -> ChangeResult:

@@ -44,17 +44,7 @@ class AskRequest(BaseModel):
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("question must not be empty or whitespace")
-        return check_text(value.strip())
-
-
-def check_text(value: str) -> str:
-    """Refuse text that is not valid Unicode (an unpaired surrogate such as ``\\ud800`` from JSON)."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        bad = value[exc.start].encode("utf-8", "backslashreplace").decode("ascii")
-        raise ValueError(f"text has an unpaired surrogate {bad} at character {exc.start}: send valid Unicode") from exc
-    return value
+        return value.strip()
 
 
 # --- the Answer contract -------------------------------------------------------------
@@ -257,9 +247,9 @@ class FileErrorOut(BaseModel):
 
 
 class IndexChangeOut(BaseModel):
-    """The outcome of an upload, deletion or sync."""
+    """The outcome of an upload or deletion."""
 
-    action: str = Field(description="added, deleted, removed (an unindexed file) or synced.")
+    action: str = Field(description="added, deleted or removed (an unindexed file).")
     doc_id: str | None = None
     filename: str | None = None
     documents: int
@@ -270,10 +260,10 @@ class IndexChangeOut(BaseModel):
 
 
 class JobOut(BaseModel):
-    """An upload, deletion or sync job: poll ``GET /v1/jobs/{id}`` until ``state`` is done or failed."""
+    """An upload or deletion job: poll ``GET /v1/jobs/{id}`` until ``state`` is done or failed."""
 
     id: str
-    kind: str = Field(description="upload, delete or sync.")
+    kind: str = Field(description="upload or delete.")
     state: str = Field(description="receiving, queued, parsing, embedding, indexing, done or failed.")
     message: str = Field(description='The state in words, e.g. "embedding 120 of 2,600 chunks".')
     filename: str | None = None

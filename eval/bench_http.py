@@ -246,7 +246,9 @@ class LocalService:
         self.url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "CITEQA_CORPUS_DIR": str(self.tmp / "corpus"), "CITEQA_INDEX_DIR": str(self.tmp / "index")}
         citeqa = Path(sys.executable).parent / "citeqa"
-        self.proc = subprocess.Popen([str(citeqa), "serve", "--port", str(port)], env=env, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [str(citeqa), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         import httpx
 
         deadline = time.monotonic() + 300

@@ -1,4 +1,4 @@
-"""``/v1/jobs``: the progress and outcome of uploads, deletions and syncs."""
+"""``/v1/jobs``: the progress and outcome of uploads and deletions."""
 
 from __future__ import annotations
 
