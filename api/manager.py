@@ -179,6 +179,7 @@ class EngineManager:
         self.unindexed: dict[str, Unindexed] = {}
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._worker: threading.Thread | None = None
+        self._stopping = threading.Event()
         self._finished = threading.Condition()
 
     # --- start and stop ----------------------------------------------------------------
@@ -209,6 +210,7 @@ class EngineManager:
         for job in self.jobs.load():
             self._resume(job)
         self._find_unindexed()
+        self._stopping.clear()
         self._worker = threading.Thread(target=self._work, name="citeqa-writer", daemon=True)
         self._worker.start()
 
@@ -216,13 +218,14 @@ class EngineManager:
         """Let the running job finish (queued ones resume at the next start) and stop the writer."""
         if self._worker is None:
             return
+        self._stopping.set()
         self._queue.put(None)
         self._worker.join(timeout)
         self._worker = None
 
     def _resume(self, job: Job) -> None:
         if job.kind is JobKind.upload and job.state is JobState.receiving:
-            self.jobs.update(job, state=JobState.failed, error_status=499,
+            self.jobs.update(job, state=JobState.failed, error_status=503,
                              error="the upload was interrupted while its file was being received; nothing was changed")
             self.jobs.clean(job)
             return
@@ -257,7 +260,7 @@ class EngineManager:
         return corpus
 
     def check_upload(self, filename: str | None) -> str:
-        """The safe name an upload will have; refuses it before its body is read.
+        """The safe name an upload will have; refuses it before it is staged.
 
         Raises:
             ChangeError: 415 type, 422 name, 409 name already in the corpus or queued.
@@ -321,7 +324,7 @@ class EngineManager:
     def _work(self) -> None:
         while True:
             job_id = self._queue.get()
-            if job_id is None:
+            if job_id is None or self._stopping.is_set():
                 return
             job = self.jobs.get(job_id)
             if job is None or job.state.final:

