@@ -358,3 +358,30 @@ def test_unindexed_corpus_file_is_reported_removable_and_never_indexed_silently(
         assert r.status_code == 200 and r.json()["result"]["action"] == "removed"
         assert not (corpus / "stray.txt").exists()
         assert c.get("/v1/documents").json()["unindexed"] == []
+
+
+def test_a_client_gone_mid_upload_leaves_no_job_and_no_file(server):
+    import socket
+
+    with httpx.Client(base_url=server.url) as http:
+        jobs_before = http.get("/v1/jobs").json()["count"]
+        docs_before = http.get("/v1/documents").json()
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(
+            b"POST /v1/documents HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+            b"Content-Length: 50000\r\n\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"gone.txt\"\r\n\r\n"
+            + NEW_DOC
+        )
+    time.sleep(0.5)
+    with httpx.Client(base_url=server.url) as http:
+        assert http.get("/v1/jobs").json()["count"] == jobs_before
+        assert http.get("/v1/documents").json() == docs_before
+
+
+def test_a_client_that_does_not_wait_still_gets_its_document(client):
+    r = client.post("/v1/documents", files={"file": ("zanu.txt", NEW_DOC, "text/plain")})
+    job_id = r.json()["id"]  # the client goes away here; the job does not
+    deadline = time.monotonic() + 30
+    while client.get("/v1/documents/zanu").status_code != 200 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert client.get(f"/v1/jobs/{job_id}").json()["state"] == "done"
