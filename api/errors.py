@@ -35,7 +35,7 @@ def shown(value: Any, depth: int = 0) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
     if isinstance(value, int):
-        return value if value.bit_length() < 64 else f"an integer of {len(str(abs(value)))} digits"
+        return value if value.bit_length() < 64 else f"an integer too large to show ({value.bit_length():,} bits)"
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     if isinstance(value, str):
@@ -65,7 +65,7 @@ def _error(error: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "type": error.get("type"),
         "loc": [shown(part) for part in error.get("loc", ())],
-        "msg": shown(error.get("msg", "")) if len(str(error.get("msg", ""))) > 500 else error.get("msg", ""),
+        "msg": str(error.get("msg", ""))[:MAX_DETAIL],
     }
     if "input" in error:
         out["input"] = shown(error["input"])

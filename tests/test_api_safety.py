@@ -204,7 +204,7 @@ BAD_BODIES = [
     (b'{"question": "\\ud800"}', 422, "unicode"),
     (b'{"question": "CR rate \\udfff of epcoritamab"}', 422, "unicode"),
     (b'{"question": "x", "k": ' + b"9" * 5000 + b"}", 400, "digits"),
-    (b'{"question": "x", "k": ' + b"9" * 200 + b"}", 422, "less than or equal"),
+    (b'{"question": "x", "k": ' + b"9" * 200 + b"}", 422, "an integer too large to show"),
     (b"[" * 50_000 + b"]" * 50_000, 400, "nested"),
     (b'{"question": ' + b'{"a": ' * 5000 + b"1" + b"}" * 5000 + b"}", 400, "nested"),
     (b'{"question": "x"', 400, "malformed JSON"),
