@@ -451,6 +451,11 @@ def serve(
     from citeqa.api.app import create_app
 
     _err().print(f"citeqa serving on http://{settings.host}:{settings.port}/  (API docs at /docs)")
+    if not settings.api_key:
+        _err().print(
+            "uploads and deletions need no key: accepted from this service's own page and from clients that are "
+            "not browsers; set CITEQA_API_KEY to require one"
+        )
     uvicorn.run(create_app(settings, engine), host=settings.host, port=settings.port, log_level="info")
 
 
