@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test test-fast install index browser bench bench-retrieval eval eval-ei eval-ei-train eval-litqa2 eval-pdf eval-all clean
+.PHONY: run test test-fast schema install index browser bench bench-retrieval eval eval-ei eval-ei-train eval-litqa2 eval-pdf eval-all clean
 
 # torch is installed first and pinned: an unpinned torch pulls a multi-GB CUDA build.
 $(STAMP): pyproject.toml
@@ -37,6 +37,13 @@ test: $(STAMP) browser
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -m "not slow"
+
+# The API under schemathesis, every check: the pytest run with many more examples, then its
+# command line (every phase, stateful included) against a running service, without and with a key.
+SCHEMA_EXAMPLES ?= 300
+schema: $(STAMP)
+	CITEQA_SCHEMA_EXAMPLES=$(SCHEMA_EXAMPLES) nice $(BIN)/pytest -q -p no:cacheprovider tests/test_api_schema.py
+	nice $(BIN)/python tests/schema_cli.py $(SCHEMA_EXAMPLES)
 
 # The review suites (numeric + open questions) on the bundled corpus.
 eval: index

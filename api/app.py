@@ -6,31 +6,39 @@ Run it with ``citeqa serve`` (or ``uvicorn --factory citeqa.api.app:create_app``
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 import citeqa
+from citeqa.api import errors
+from citeqa.api.limits import BodyLimit, BodyLimitMiddleware
 from citeqa.api.manager import EngineManager
-from citeqa.api.routers import documents, health, passages, qa
+from citeqa.api.routers import documents, health, jobs, passages, qa
 from citeqa.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+MULTIPART_SLACK = 64 * 1024  # part headers and boundaries around an upload's bytes
 
 DESCRIPTION = """Extractive question answering over a corpus of lymphoma papers.
 
 Every figure in an answer is copied from a table cell or a sentence of a document, quoted
 verbatim with its character offsets, and tied to the reference-list entry of the primary study.
-Uploads and deletions need the `X-API-Key` header when `CITEQA_API_KEY` is set.
+
+Uploads and deletions are jobs (`202` with a job to poll at `/v1/jobs/{id}`). They need the
+`X-API-Key` header when `CITEQA_API_KEY` is set; without a key they are accepted only from this
+service's own page and from clients that are not browsers. Request bodies are limited
+(`CITEQA_MAX_BODY_BYTES`, uploads `CITEQA_MAX_UPLOAD_BYTES`): larger ones get `413`.
 """
 
 
@@ -58,59 +66,66 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(manager.start)
         yield
+        await run_in_threadpool(manager.stop)
 
-    app = FastAPI(
+    app = FastAPIOffline(
         title="citeqa",
         version=citeqa.__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        static_url="/static/docs",
     )
     app.state.settings = settings
     app.state.manager = manager
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = exc.errors()
-        bad_json = any(e.get("type") == "json_invalid" for e in errors)
-        detail: Any = errors
-        if bad_json:
-            detail = "malformed JSON body"
-        return JSONResponse(status_code=400 if bad_json else 422, content={"detail": _jsonable(detail)})
-
-    @app.middleware("http")
-    async def _early_size_limit(request: Request, call_next: Any) -> Any:
-        """Refuse an oversized upload from its Content-Length before the body is read."""
-        if request.method == "POST" and request.url.path.rstrip("/") == "/v1/documents":
-            length = request.headers.get("content-length", "")
-            slack = 64 * 1024  # multipart boundaries and part headers
-            if length.isdigit() and int(length) > settings.max_upload_bytes + slack:
-                return JSONResponse(
-                    status_code=413,
-                    content={"detail": f"upload of {length} bytes is over the {settings.max_upload_bytes}-byte limit"},
-                )
-        return await call_next(request)
+    errors.install(app)
 
     app.include_router(health.router)
     app.include_router(qa.router)
     app.include_router(passages.router)
     app.include_router(documents.router)
+    app.include_router(jobs.router)
 
     @app.get("/", include_in_schema=False)
     def index_page() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.openapi = _documented(app, settings)  # type: ignore[method-assign]
+
+    # Outermost last: body limits first, then CORS (when configured), then OPTIONS.
+    app.add_middleware(errors.OptionsMiddleware, router=app.router)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Content-Type", "X-API-Key"],
+            expose_headers=["Location"],
+        )
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default=settings.max_body_bytes,
+        default_setting="CITEQA_MAX_BODY_BYTES",
+        special=(
+            BodyLimit("POST", "/v1/documents", settings.max_upload_bytes + MULTIPART_SLACK, "CITEQA_MAX_UPLOAD_BYTES"),
+        ),
+    )
     return app
 
 
-def _jsonable(value: Any) -> Any:
-    """Validation error lists may hold exceptions or bytes in ``ctx``/``input``; make them JSON-safe."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value)
+def _documented(app: FastAPI, settings: Settings) -> Callable[[], dict[str, Any]]:
+    """``app.openapi`` that tells the truth about auth: the API key scheme only when a key is set."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        if not settings.api_key:
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    operation.pop("security", None)
+            schema.get("components", {}).pop("securitySchemes", None)
+        return schema
+
+    return openapi

@@ -456,6 +456,11 @@ def serve(
         updates["port"] = port
     settings = settings.model_copy(update=updates)
     with _friendly():
+        from citeqa.index.store import recover_index
+
+        repaired = recover_index(Path(settings.index_dir))  # an interrupted swap: no rebuild needed
+        if repaired.restored is not None:
+            _err().print(f"restored the index at {settings.index_dir} after an interrupted update")
         if not (Path(settings.index_dir) / "manifest.json").is_file():
             _err().print(f"no index at {settings.index_dir}: building it from {settings.corpus_dir} …")
             ctx.obj = settings
@@ -466,6 +471,11 @@ def serve(
     from citeqa.api.app import create_app
 
     _err().print(f"citeqa serving on http://{settings.host}:{settings.port}/  (API docs at /docs)")
+    if not settings.api_key:
+        _err().print(
+            "uploads and deletions need no key: accepted from this service's own page and from clients that are "
+            "not browsers; set CITEQA_API_KEY to require one"
+        )
     uvicorn.run(create_app(settings, engine), host=settings.host, port=settings.port, log_level="info")
 
 

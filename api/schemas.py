@@ -35,6 +35,7 @@ class AskRequest(BaseModel):
         ...,
         min_length=1,
         max_length=MAX_QUESTION_CHARS,
+        pattern=r"\S",
         description="The question, 1–2,000 characters, not only whitespace.",
         examples=["What was the CR rate with epcoritamab after CAR T-cell therapy?"],
     )
@@ -221,9 +222,20 @@ class DocumentDetailOut(DocumentOut):
     characters: int = 0
 
 
+class UnindexedOut(BaseModel):
+    """A file in the corpus folder that is not in the index."""
+
+    filename: str
+    reason: str
+
+
 class DocumentList(BaseModel):
     count: int
     documents: list[DocumentOut]
+    unindexed: list[UnindexedOut] = Field(
+        default_factory=list,
+        description="Corpus files not in the index, with the reason; DELETE /v1/documents/{filename} removes one.",
+    )
 
 
 class ReferenceOut(BaseModel):
@@ -264,7 +276,7 @@ class FileErrorOut(BaseModel):
 class IndexChangeOut(BaseModel):
     """The outcome of an upload or deletion."""
 
-    action: str
+    action: str = Field(description="added, deleted or removed (an unindexed file).")
     doc_id: str | None = None
     filename: str | None = None
     documents: int
@@ -272,6 +284,31 @@ class IndexChangeOut(BaseModel):
     embedded: int | None = None
     reused: int | None = None
     errors: list[FileErrorOut] = Field(default_factory=list)
+
+
+class JobOut(BaseModel):
+    """An upload or deletion job: poll ``GET /v1/jobs/{id}`` until ``state`` is done or failed."""
+
+    id: str
+    kind: str = Field(description="upload or delete.")
+    state: str = Field(description="receiving, queued, parsing, embedding, indexing, done or failed.")
+    message: str = Field(description='The state in words, e.g. "embedding 120 of 2,600 chunks".')
+    filename: str | None = None
+    doc_id: str | None = None
+    embedded: int = Field(0, description="Chunks embedded so far.")
+    to_embed: int = Field(0, description="Chunks to embed (0 while unknown).")
+    placed: bool = False
+    error: str | None = Field(None, description="Why the job failed.")
+    error_status: int | None = Field(None, description="The HTTP status of the failure (409, 413, 415, 422, 503, 500).")
+    result: IndexChangeOut | None = None
+    note: str | None = None
+    created_at: str
+    updated_at: str
+
+
+class JobList(BaseModel):
+    count: int
+    jobs: list[JobOut]
 
 
 # --- health --------------------------------------------------------------------------
@@ -286,7 +323,12 @@ class ReadyOut(BaseModel):
     documents: int = 0
     chunks: int = 0
     model: str | None = None
-    index_dir: str | None = None
+    index_dir: str | None = Field(None, description="The index folder's name (its full path with CITEQA_SHOW_PATHS).")
+    writes: str = Field(
+        "same-origin", description="Who may upload and delete: api-key (send X-API-Key) or same-origin."
+    )
+    jobs_pending: int = 0
+    unindexed: int = Field(0, description="Corpus files not in the index (listed by GET /v1/documents).")
     error: str | None = None
 
 
@@ -294,3 +336,9 @@ class ErrorOut(BaseModel):
     """An error: a message, or for validation errors the list of problems."""
 
     detail: str | list[dict[str, Any]]
+
+
+class JobErrorOut(ErrorOut):
+    """A refused write, or (with ``wait``) a failed job, which is then included."""
+
+    job: JobOut | None = None

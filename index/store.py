@@ -1,6 +1,9 @@
 """The persisted index: one directory, built in a temporary sibling and swapped in atomically.
 
-Layout::
+``index_dir`` is a symlink to the current version folder ``.<name>.v-<pid>-<random>`` beside it
+(a plain folder from an older citeqa also loads); see :func:`_swap_in` and :func:`recover_index`.
+
+Layout of a version folder::
 
     manifest.json         format_version, model, dimension, chunk_count, files, documents, created_at
     params.json           BM25 and fusion settings the index was built with
@@ -14,6 +17,7 @@ Layout::
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -22,7 +26,8 @@ import re
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +35,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from citeqa.faults import crash_point
 from citeqa.index.dense import DenseIndex
 from citeqa.index.errors import IndexBuildError, IndexLoadError
 from citeqa.index.fusion import FusionParams
@@ -50,6 +56,7 @@ VECTORS = "vectors.npy"
 FAISS = "faiss.index"
 BM25_DIR = "bm25"
 DOCUMENTS_DIR = "documents"
+VERSION = "v"
 
 
 class EmbedderLike(Protocol):
@@ -484,19 +491,152 @@ def _check_replaceable(index_dir: Path) -> None:
         )
 
 
+def _sibling(index_dir: Path, kind: str) -> Path:
+    """A new hidden sibling of ``index_dir``: ``.<name>.<kind>-<pid>-<random>``."""
+    return index_dir.parent / f".{index_dir.name}.{kind}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def _version_of(index_dir: Path) -> Path | None:
+    """The version folder the ``index_dir`` symlink points at, when it is one of ours."""
+    target = index_dir.parent / os.readlink(index_dir)
+    if target.parent == index_dir.parent and target.name.startswith(f".{index_dir.name}.{VERSION}-"):
+        return target
+    return None
+
+
+@contextmanager
+def _swap_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the index folder's lock (``.<name>.lock`` beside it): one swap or repair at a time,
+    across processes; the system releases it when the holder dies."""
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    with (index_dir.parent / f".{index_dir.name}.lock").open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def _swap_in(tmp_dir: Path, index_dir: Path) -> None:
-    backup = index_dir.parent / f".{index_dir.name}.old-{uuid.uuid4().hex[:8]}"
-    had_old = index_dir.exists()
-    if had_old:
-        os.replace(index_dir, backup)
+    """Make the complete index in ``tmp_dir`` the one at ``index_dir``, so that there always is one.
+
+    The build is renamed to a version folder ``.<name>.v-<pid>-<random>`` beside ``index_dir``,
+    and ``index_dir`` becomes a symlink to it, switched with one ``os.replace``: a reader, or a
+    crash at any point, sees the old index or the new one. The old version is removed after
+    the switch. A plain index folder (built by an older citeqa) is first renamed to a version
+    folder; :func:`recover_index` repairs a crash between that rename and the switch.
+    """
+    if index_dir.is_symlink() and _version_of(index_dir) is None:
+        index_dir = index_dir.resolve()  # the user's own symlink: manage the folder it points to
+    with _swap_lock(index_dir):
+        _switch(tmp_dir, index_dir)
+
+
+def _switch(tmp_dir: Path, index_dir: Path) -> None:
+    version = _sibling(index_dir, VERSION)
+    os.replace(tmp_dir, version)
+    crash_point("swap:version-ready")
+    old: Path | None = None
+    moved_plain = False
     try:
-        os.replace(tmp_dir, index_dir)
+        if index_dir.is_symlink():
+            old = _version_of(index_dir)
+        elif index_dir.is_dir():
+            old = _sibling(index_dir, VERSION)
+            os.replace(index_dir, old)
+            moved_plain = True
+            crash_point("swap:plain-moved")
+        link = _sibling(index_dir, "link")
+        os.symlink(version.name, link)
+        try:
+            os.replace(link, index_dir)
+        except BaseException:
+            link.unlink(missing_ok=True)
+            raise
     except BaseException:
-        if had_old:
-            os.replace(backup, index_dir)
+        if moved_plain and old is not None and not os.path.lexists(index_dir):
+            os.replace(old, index_dir)
+        shutil.rmtree(version, ignore_errors=True)
         raise
-    if had_old:
-        shutil.rmtree(backup, ignore_errors=True)
+    crash_point("swap:linked")
+    if old is not None and old != version:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+@dataclass
+class Recovery:
+    """What :func:`recover_index` repaired."""
+
+    restored: Path | None = None
+    removed: list[Path] = field(default_factory=list)
+
+
+def _owner_gone(path: Path) -> bool:
+    """Whether a sibling is no longer in use: versions, links and backups never are while the
+    swap lock is held; an unfinished build is while the process building it runs."""
+    match = re.search(r"\.tmp-(\d+)-[0-9a-f]+$", path.name)
+    if match is None:
+        return True
+    pid = int(match.group(1))
+    if pid == os.getpid():
+        return True  # builds in this process are serialised: none is running while we recover
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def recover_index(index_dir: Path) -> Recovery:
+    """Repair what an interrupted build or swap left beside ``index_dir`` (safe to call any time).
+
+    * Unfinished builds (``.<name>.tmp-*``) and unused versions or backups of processes that
+      have ended are removed.
+    * When there is no index at ``index_dir`` (a crash between the steps of a swap, in this or
+      an older citeqa) but a complete version or backup is left, ``index_dir`` is pointed at
+      the newest one instead of being rebuilt from scratch.
+
+    Returns:
+        What was restored and removed.
+    """
+    index_dir = Path(index_dir)
+    if not index_dir.parent.is_dir():
+        return Recovery()
+    with _swap_lock(index_dir):
+        return _recover(index_dir)
+
+
+def _recover(index_dir: Path) -> Recovery:
+    recovery = Recovery()
+    ours = re.compile(rf"\.{re.escape(index_dir.name)}\.(?:tmp|{VERSION}|link|old)-[0-9a-f-]+")
+    leftovers = sorted(p for p in index_dir.parent.iterdir() if ours.fullmatch(p.name) and _owner_gone(p))
+    live = _version_of(index_dir) if index_dir.is_symlink() else None
+    if not index_dir.exists():
+        complete = [p for p in leftovers if p.is_dir() and not p.is_symlink() and (p / MANIFEST).is_file()]
+        complete = [p for p in complete if f".{VERSION}-" in p.name or ".old-" in p.name]
+        if complete:
+            best = max(complete, key=lambda p: (p / MANIFEST).stat().st_mtime_ns)
+            if f".{VERSION}-" not in best.name:
+                renamed = _sibling(index_dir, VERSION)
+                os.replace(best, renamed)
+                best = renamed
+            link = _sibling(index_dir, "link")
+            os.symlink(best.name, link)
+            os.replace(link, index_dir)
+            live = recovery.restored = best
+            logger.warning("no index at %s after an interrupted swap: restored %s", index_dir, best.name)
+    for path in leftovers:
+        if path == live or not os.path.lexists(path):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        recovery.removed.append(path)
+        logger.info("removed %s left by an interrupted index build", path)
+    return recovery
 
 
 def build_index(
@@ -529,6 +669,7 @@ def build_index(
     started = time.perf_counter()
     index_dir = Path(index_dir)
     report = BuildReport(index_dir=index_dir)
+    recover_index(index_dir)
     _check_replaceable(index_dir)
     files = _corpus_files(paths)
     if not files:
@@ -580,9 +721,10 @@ def build_index(
                          sentences=sentences)
 
     index_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp_dir = index_dir.parent / f".{index_dir.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp_dir = _sibling(index_dir, "tmp")
     try:
         index.save(tmp_dir)
+        crash_point("build:saved")
         _swap_in(tmp_dir, index_dir)
     except BaseException as exc:
         shutil.rmtree(tmp_dir, ignore_errors=True)

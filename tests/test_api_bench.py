@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import httpx
 import pytest
 
 from citeqa.api.app import create_app
@@ -26,6 +27,19 @@ def test_bench_against_a_running_service(tmp_path, review_path, capsys):
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
     engine = build_fake_engine(corpus, settings.index_dir)
     with ServerThread(create_app(settings, manager=fake_manager(settings, engine))) as server:
-        assert bench_http.main(["--url", server.url, "--asks", "6", "--searches", "6"]) == 0
+        args = ["--url", server.url, "--asks", "6", "--searches", "6", "--clients", "3", "--seconds", "2",
+                "--upload-chunks", "30"]
+        assert bench_http.main(args) == 0
+        with httpx.Client(base_url=server.url) as http:  # the load run's upload was deleted after
+            assert http.get("/v1/documents").json()["count"] == 1
+            jobs = http.get("/v1/jobs").json()["jobs"]
     out = capsys.readouterr().out
     assert "POST /v1/ask" in out and "GET /v1/search" in out and "p50" in out
+    assert "3 clients for 2 s during an upload" in out and "errors under load: 0" in out
+    assert [(j["kind"], j["state"]) for j in jobs] == [("delete", "done"), ("upload", "done")]
+
+
+def test_the_load_document_embeds_new_chunks(tmp_path, review_path):
+    (tmp_path / "review.txt").write_text(review_path.read_text(encoding="utf-8"), encoding="utf-8")
+    text = bench_http.upload_document(tmp_path, 40).decode("utf-8")
+    assert text.count("Section ") == 40 and "In part 40 of this benchmark document" in text

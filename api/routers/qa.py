@@ -16,9 +16,14 @@ logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["questions"])
 
 ERRORS = {422: {"model": ErrorOut, "description": "Invalid input"}, 503: {"model": ErrorOut, "description": "Index not loaded"}}
+BODY_ERRORS = {
+    400: {"model": ErrorOut, "description": "Malformed JSON body"},
+    413: {"model": ErrorOut, "description": "Request body over CITEQA_MAX_BODY_BYTES"},
+    **ERRORS,
+}
 
 
-@router.post("/ask", response_model=AnswerOut, responses=ERRORS, summary="Answer a question with verbatim citations")
+@router.post("/ask", response_model=AnswerOut, responses=BODY_ERRORS, summary="Answer a question with verbatim citations")
 def ask(body: AskRequest, engine: EngineDep, settings: SettingsDep) -> dict:
     """Answer ``question`` extractively: the value, the verbatim quote(s), the cited references,
     or an abstention (``abstained`` with ``reason``) and a ``conflict`` flag when sources disagree.

@@ -1,0 +1,161 @@
+"""Browser tests of writes (Debian's chromium driven by Playwright; the fake engine, so no model):
+
+* the cross-site attack — a page on another origin posting a multipart upload with
+  ``fetch(..., {mode: "no-cors"})``, which needs no preflight — is refused and the corpus is unchanged;
+* the page's upload control adds a document and shows the job's progress, asking for the API key
+  when the service has one;
+* ``/docs`` renders with every request kept on the service (no CDN).
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+
+from citeqa.api.app import create_app
+from citeqa.api.testing import ServerThread, build_fake_engine, fake_manager, free_port
+from citeqa.settings import Settings
+from helpers import snapshot
+
+pytestmark = pytest.mark.slow
+
+NEW_DOC = (
+    "Zanubrutinib in relapsed mantle cell lymphoma\n\nResults\n\nIn the phase 2 BRUIN-Z cohort of 86 patients, "
+    "the overall response rate with zanubrutinib was 84% and the complete response rate was 78%.\n"
+)
+ATTACK = """<!doctype html><title>cute cats</title><script>
+const form = new FormData();
+form.append("file", new Blob([%(text)s], {type: "text/plain"}), "epcoritamab-update.txt");
+fetch(%(target)s + "/v1/documents", {method: "POST", mode: "no-cors", body: form})
+  .then(() => { document.title = "sent"; }, (e) => { document.title = "error " + e; });
+</script>"""
+
+
+def _service(root: Path, review_path: Path, **values) -> tuple[Settings, ServerThread]:
+    corpus = root / "corpus"
+    corpus.mkdir()
+    shutil.copyfile(review_path, corpus / "review.txt")
+    settings = Settings(corpus_dir=corpus, index_dir=root / "index", **values)
+    engine = build_fake_engine(corpus, settings.index_dir)
+    return settings, ServerThread(create_app(settings, manager=fake_manager(settings, engine)))
+
+
+@pytest.fixture
+def attacker(tmp_path):
+    """A second web server on another loopback port, serving the attacker's page."""
+    site = tmp_path / "site"
+    site.mkdir()
+    httpd = ThreadingHTTPServer(("127.0.0.1", free_port()), partial(SimpleHTTPRequestHandler, directory=str(site)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield site, httpd.server_address[1]
+    httpd.shutdown()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"], ids=["same-site-other-port", "cross-site"])
+def test_cross_site_no_cors_upload_is_refused(tmp_path, review_path, browser, attacker, host):
+    import json
+
+    settings, server = _service(tmp_path, review_path)
+    site, port = attacker
+    with server:
+        (site / "index.html").write_text(ATTACK % {"text": json.dumps(NEW_DOC), "target": json.dumps(server.url)})
+        before = snapshot(settings)
+        page = browser.new_page()
+        requests = []
+        page.on("request", lambda r: requests.append(r.url) if "/v1/documents" in r.url else None)
+        page.goto(f"http://{host}:{port}/index.html")
+        page.wait_for_function("document.title !== 'cute cats'", timeout=30_000)
+        assert page.title() == "sent"
+        assert requests == [server.url + "/v1/documents"]  # the browser did send it
+        with httpx.Client(base_url=server.url) as http:
+            assert http.get("/v1/jobs").json()["count"] == 0
+            assert http.get("/v1/documents").json()["count"] == 1
+            answer = http.post("/v1/ask", json={"question": "zanubrutinib BRUIN-Z overall response rate"}).json()
+            assert all(c["doc_id"] == "review" for c in answer["citations"])
+        assert snapshot(settings) == before
+        page.close()
+
+
+def _upload(page, server_url: str, text: str, name: str = "zanubrutinib.txt") -> None:
+    page.goto(server_url + "/")
+    page.get_by_text("Add a document").click()
+    page.get_by_label("PDF, text or Markdown file").set_input_files(
+        files=[{"name": name, "mimeType": "text/plain", "buffer": text.encode()}]
+    )
+    page.get_by_role("button", name="Upload").click()
+
+
+def test_page_uploads_a_document_and_shows_the_job(tmp_path, review_path, browser):
+    settings, server = _service(tmp_path, review_path)
+    with server:
+        page = browser.new_page()
+        _upload(page, server.url, NEW_DOC)
+        status = page.locator("#upload-status")
+        page.wait_for_function("/added|failed/.test(document.getElementById('upload-status').textContent)",
+                               timeout=30_000)
+        assert status.inner_text().startswith("zanubrutinib.txt: added; the index holds 2 documents")
+        assert page.locator("#upload-progress").evaluate("p => p.value === p.max")
+        out = Path(__file__).resolve().parent.parent / "test-output"
+        out.mkdir(exist_ok=True)
+        page.screenshot(path=str(out / "web-upload.png"), full_page=True)
+        assert not page.get_by_label("API key").is_visible()
+        with httpx.Client(base_url=server.url) as http:
+            assert {d["doc_id"] for d in http.get("/v1/documents").json()["documents"]} == {"review", "zanubrutinib"}
+        _upload(page, server.url, "   ", name="blank.txt")  # a failing job: its reason is shown
+        page.wait_for_function("/failed|refused/.test(document.getElementById('upload-status').textContent)",
+                               timeout=30_000)
+        assert "blank.txt" in status.inner_text() and "empty" in status.inner_text()
+        assert "error" in status.get_attribute("class")
+        page.close()
+
+
+def test_page_asks_for_the_api_key_when_one_is_set(tmp_path, review_path, browser):
+    settings, server = _service(tmp_path, review_path, api_key="s3cret")
+    with server:
+        page = browser.new_page()
+        page.goto(server.url + "/")
+        page.get_by_text("Add a document").click()
+        key = page.get_by_label("API key")
+        key.wait_for(state="visible")
+        key.fill("wrong")
+        page.get_by_label("PDF, text or Markdown file").set_input_files(
+            files=[{"name": "zanu.txt", "mimeType": "text/plain", "buffer": NEW_DOC.encode()}]
+        )
+        page.get_by_role("button", name="Upload").click()
+        page.wait_for_function("/refused/.test(document.getElementById('upload-status').textContent)", timeout=30_000)
+        assert "X-API-Key" in page.locator("#upload-status").inner_text()
+        key.fill("s3cret")
+        page.get_by_role("button", name="Upload").click()
+        page.wait_for_function("/added/.test(document.getElementById('upload-status').textContent)", timeout=30_000)
+        with httpx.Client(base_url=server.url) as http:
+            assert http.get("/v1/documents").json()["count"] == 2
+        page.close()
+
+
+def test_docs_render_offline(tmp_path, review_path, browser):
+    settings, server = _service(tmp_path, review_path)
+    with server:
+        page = browser.new_page()
+        elsewhere: list[str] = []
+
+        def only_local(route):
+            if route.request.url.startswith(server.url):
+                route.continue_()
+            else:
+                elsewhere.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", only_local)
+        page.goto(server.url + "/docs")
+        page.wait_for_selector(".opblock", timeout=30_000)
+        assert page.locator(".opblock").count() >= 10
+        assert "/v1/jobs/{job_id}" in page.content()
+        assert elsewhere == []
+        page.close()
