@@ -511,6 +511,7 @@ def eval_(
     junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here.")] = None,
     thresholds: Annotated[Path | None, typer.Option("--thresholds", help="Thresholds TOML (default: the bundled one).")] = None,
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help="Progress bars (default: on a terminal).")] = None,
+    pack: Annotated[str | None, typer.Option("--pack", help="Domain pack for the benchmark suites (default clinical-trial; the review uses CITEQA_PACK).")] = None,
 ) -> None:
     """Score the engine on the eval suites, print one table; exit 1 when a threshold is violated."""
     settings = _settings(ctx)
@@ -524,14 +525,14 @@ def eval_(
         opts = suites_mod.EvalOptions(
             suites=names, question_files=files or None, benchmarks=benchmarks, pdfs=pdfs, split=split.value,
             limit=limit, own_documents=own_docs, cache_dir=cache, thresholds=thresholds,
-            progress=sys.stderr.isatty() if progress is None else progress,
+            progress=sys.stderr.isatty() if progress is None else progress, pack=pack or suites_mod.BENCHMARK_PACK,
         )
 
-        def make_engine(index: Any, embedder: Any) -> Any:
+        def make_engine(index: Any, embedder: Any, pack: str) -> Any:
             from citeqa.qa.engine import Engine
             from citeqa.qa.vocabulary import load_vocabulary
 
-            return Engine(index, embedder, load_vocabulary(settings.pack))
+            return Engine(index, embedder, load_vocabulary(pack))
 
         run = suites_mod.run_suites(opts, lambda: load_engine(settings), lambda: make_embedder(settings), make_engine)
         for path, text in ((report, render.to_markdown), (junit, render.to_junit)):

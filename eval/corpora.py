@@ -143,6 +143,12 @@ def _build(files: Sequence[Path], embedder: EmbedderLike, cache_dir: Path, progr
     return index, embedded, sentence_count, errors
 
 
+def built_index_dir(name: str, files: Sequence[Path], model: str, cache_dir: Path = DEFAULT_CACHE) -> Path | None:
+    """The folder of the cached index of ``files`` for ``model`` and today's code, if it was built (never builds)."""
+    directory = Path(cache_dir) / f"{name}-{cache_key(sorted({Path(f) for f in files}, key=lambda p: p.name), model)}"
+    return directory if (directory / STAMP).is_file() else None
+
+
 def cached_index(
     name: str,
     files: Sequence[Path],

@@ -7,7 +7,9 @@
 - ``pdf``: ``eval/pdf_questions.jsonl`` over the shared journal PDFs (cached index).
 
 Benchmark corpora are indexed by :func:`citeqa.eval.corpora.cached_index`; the engine over each is
-made by ``make_engine(index, embedder)`` (the CLI passes ``citeqa.qa.engine.Engine``).
+made by ``make_engine(index, embedder, pack)`` (the CLI builds a ``citeqa.qa.engine.Engine``) with
+the general ``clinical-trial`` domain pack (:data:`BENCHMARK_PACK`): their papers span every field of
+medicine and biology, unlike the bundled oncology review.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ DEFAULT_BENCHMARKS = Path("../shared/benchmarks")
 DEFAULT_PDFS = Path("../shared/corpus/pdfs")
 DEFAULT_PDF_QUESTIONS = Path(__file__).resolve().parent / "pdf_questions.jsonl"
 ALL = (SuiteName.review, SuiteName.evidence_inference, SuiteName.litqa2, SuiteName.pdf)
+BENCHMARK_PACK = "clinical-trial"
 
 
 @dataclass
@@ -47,6 +50,8 @@ class EvalOptions:
     cache_dir: Path = DEFAULT_CACHE
     thresholds: Path | None = None
     progress: bool = False
+    pack: str = BENCHMARK_PACK
+    """The domain pack the benchmark suites (not the review) are answered with."""
     notes: list[str] = field(default_factory=list)
 
 
@@ -66,26 +71,26 @@ def _corpus(name: str, files: list[Path], embedder: Any, opts: EvalOptions) -> C
     return cached_index(name + suffix, files, embedder, opts.cache_dir, progress=opts.progress)
 
 
-def run_evidence_inference(opts: EvalOptions, embedder: Any, make_engine: Callable[[Any, Any], Any]) -> SuiteResult:
+def run_evidence_inference(opts: EvalOptions, embedder: Any, make_engine: Callable[[Any, Any, str], Any]) -> SuiteResult:
     """The Evidence Inference suite on ``opts.split`` (see :mod:`citeqa.eval.evidence_inference`)."""
     folder = Path(opts.benchmarks) / "evidence-inference"
     prompts = _limit(evidence_inference.load_prompts(folder, opts.split), opts.limit)
     files = evidence_inference.article_files(folder, prompts if opts.own_documents else None)
     build = _corpus("evidence-inference", files, embedder, opts)
-    result = evidence_inference.run(make_engine(build.index, embedder), prompts, opts.split,
+    result = evidence_inference.run(make_engine(build.index, embedder, opts.pack), prompts, opts.split,
                                     lambda doc: doc_id_for(Path(doc + ".txt")), progress=opts.progress)
     result.notes.append(_build_note("evidence-inference", build))
     return result
 
 
-def run_litqa2(opts: EvalOptions, embedder: Any, make_engine: Callable[[Any, Any], Any]) -> SuiteResult:
+def run_litqa2(opts: EvalOptions, embedder: Any, make_engine: Callable[[Any, Any, str], Any]) -> SuiteResult:
     """The LitQA2 suite (see :mod:`citeqa.eval.litqa2`)."""
     folder = Path(opts.benchmarks) / "litqa2"
     questions = _limit(litqa2.load_questions(folder), opts.limit)
     files = litqa2.pdf_files(folder, questions if opts.own_documents else None)
     build = _corpus("litqa2", files, embedder, opts)
     texts = {doc_id: doc.text for doc_id, doc in build.index.documents.items()}
-    result = litqa2.run(make_engine(build.index, embedder), questions, lambda doc: doc_id_for(Path(doc + ".pdf")),
+    result = litqa2.run(make_engine(build.index, embedder, opts.pack), questions, lambda doc: doc_id_for(Path(doc + ".pdf")),
                         texts, progress=opts.progress)
     result.notes.append(_build_note("litqa2", build))
     return result
@@ -102,12 +107,13 @@ def pdf_files_for(folder: Path, cases: Sequence[Case] | None = None) -> list[Pat
     return files
 
 
-def run_pdf(opts: EvalOptions, embedder: Any, make_engine: Callable[[Any, Any], Any]) -> SuiteResult:
+def run_pdf(opts: EvalOptions, embedder: Any, make_engine: Callable[[Any, Any, str], Any]) -> SuiteResult:
     """The PDF questions (same scoring as the review's numeric cases; citations checked by page)."""
     cases = _limit(load_cases([opts.pdf_questions]), opts.limit)
     files = pdf_files_for(opts.pdfs, cases if opts.own_documents else None)
     build = _corpus("pdfs", files, embedder, opts)
-    result = suite_result(evaluate(make_engine(build.index, embedder), cases), SuiteName.pdf.value, "PDF questions")
+    result = suite_result(evaluate(make_engine(build.index, embedder, opts.pack), cases), SuiteName.pdf.value,
+                          "PDF questions")
     result.notes.append(_build_note("pdf", build))
     return result
 
@@ -116,7 +122,7 @@ def run_suites(
     opts: EvalOptions,
     review_engine: Callable[[], Any],
     embedder: Callable[[], Any],
-    make_engine: Callable[[Any, Any], Any],
+    make_engine: Callable[[Any, Any, str], Any],
 ) -> EvalRun:
     """Run the suites of ``opts`` and check them against the thresholds.
 
@@ -124,7 +130,7 @@ def run_suites(
         opts: What to run.
         review_engine: Returns the engine over the configured index (called only for ``review``).
         embedder: Returns the embedding model (called only for benchmark suites).
-        make_engine: ``(index, embedder) -> engine`` for a benchmark corpus.
+        make_engine: ``(index, embedder, pack) -> engine`` for a benchmark corpus.
 
     Returns:
         The suites' results and the violated thresholds.

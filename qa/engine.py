@@ -43,6 +43,7 @@ from citeqa.qa.open import open_answer, unseen_topics
 from citeqa.qa.passages import PassageStore
 from citeqa.qa.question import Question, analyse
 from citeqa.qa.support import Support, supporting
+from citeqa.qa.pack import DEFAULT_PACK
 from citeqa.qa.vocabulary import Vocabulary, load_vocabulary
 
 logger = logging.getLogger(__name__)
@@ -66,13 +67,13 @@ class Engine:
     Args:
         index: The loaded index.
         embedder: The embedding model the index was built with.
-        vocabulary: The compiled domain pack (default: the oncology pack).
+        vocabulary: The domain pack: compiled, or a bundled pack's name or TOML path (default: oncology).
     """
 
-    def __init__(self, index: Index, embedder, vocabulary: Vocabulary | None = None) -> None:
+    def __init__(self, index: Index, embedder, vocabulary: Vocabulary | str | None = None) -> None:
         self.index = index
         self.embedder = embedder
-        self.vocabulary = vocabulary or load_vocabulary()
+        self.vocabulary = vocabulary if isinstance(vocabulary, Vocabulary) else load_vocabulary(vocabulary or DEFAULT_PACK)
         self.retriever = Retriever(index, embedder)
         documents = list(index.documents.values())
         self.lexicon = build_lexicon(documents, self.vocabulary)
@@ -94,7 +95,7 @@ class Engine:
 
         embedder = Embedder(model)
         index = load_index(Path(index_dir), model=model, dimension=embedder.dimension)
-        return cls(index, embedder, load_vocabulary(pack) if pack else None)
+        return cls(index, embedder, pack)
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid") -> list[Passage]:
         """Return the top ``k`` passages for ``query``."""

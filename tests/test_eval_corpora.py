@@ -73,8 +73,8 @@ def test_run_suites_runs_evidence_inference_on_its_own_corpus(tmp_path):
     question = "What was the effect of A compared with B on pain?"
     built = []
 
-    def make_engine(index, embedder):
-        built.append(sorted(index.documents))
+    def make_engine(index, embedder, pack):
+        built.append((sorted(index.documents), pack))
         return ScriptedEngine({question: answer(citations=[citation("pmc1", start, start + 10)],
                                                 passages=[passage("pmc1", start - 5, start + 40)])})
 
@@ -82,7 +82,7 @@ def test_run_suites_runs_evidence_inference_on_its_own_corpus(tmp_path):
                        thresholds=tmp_path / "t.toml")
     (tmp_path / "t.toml").write_text("[evidence-inference.validation]\nanswer_rate = 1.0\nevidence_at_5 = 1.0\n")
     run = run_suites(opts, review_engine=lambda: None, embedder=HashEmbedder, make_engine=make_engine)
-    assert built == [["pmc1", "pmc2"]]
+    assert built == [(["pmc1", "pmc2"], "clinical-trial")]  # benchmark papers are read with the general pack
     (result,) = run.suites
     assert result.parts["validation"]["cited_evidence_share_answered"] == 1.0 and run.violations == []
     assert "2 documents" in result.notes[-1]
