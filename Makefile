@@ -49,29 +49,37 @@ schema: $(STAMP)
 eval: index
 	$(BIN)/citeqa eval
 
-# Benchmark suites: each indexes its own corpus once (cached under var/cache/eval, rebuilt when the
-# model, the corpus or the ingest/index code changes). The first Evidence Inference run embeds ~30,000
-# chunks: about an hour on two shared cores.
+# Benchmark suites: each indexes its own corpus once (cached under EVAL_CACHE, rebuilt when the
+# model, the corpus or the ingest/index code changes; embeddings of chunks and sentences are kept
+# by text, so a rebuild embeds only what changed). The first Evidence Inference run embeds ~30,000
+# chunks and ~130,000 sentences: about two hours on two shared cores. Several checkouts may share
+# one EVAL_CACHE.
 BENCHMARKS ?= ../shared/benchmarks
+EVAL_CACHE ?= var/cache/eval
+EVAL = nice $(BIN)/citeqa eval --benchmarks $(BENCHMARKS) --cache $(EVAL_CACHE)
 eval-ei: $(STAMP)
-	nice $(BIN)/citeqa eval --suite evidence-inference --split validation --benchmarks $(BENCHMARKS)
+	$(EVAL) --suite evidence-inference --split validation
 
 # The train split is for tuning: not gated, not reported.
 eval-ei-train: $(STAMP)
-	nice $(BIN)/citeqa eval --suite evidence-inference --split train --benchmarks $(BENCHMARKS)
+	$(EVAL) --suite evidence-inference --split train
 
 eval-litqa2: $(STAMP)
-	nice $(BIN)/citeqa eval --suite litqa2 --benchmarks $(BENCHMARKS)
+	$(EVAL) --suite litqa2
 
 eval-pdf: $(STAMP)
-	nice $(BIN)/citeqa eval --suite pdf
+	$(EVAL) --suite pdf
 
 # Every suite, one table, and a Markdown report in var/eval/report.md.
 eval-all: index
-	nice $(BIN)/citeqa eval --suite all --benchmarks $(BENCHMARKS) --report var/eval/report.md
+	$(EVAL) --suite all --report var/eval/report.md
 
+# API latency on the review (single client, then 16 clients during an upload); then, when
+# `make eval-ei` has built it, on the 30,000-chunk Evidence Inference index.
 bench: index
 	$(BIN)/python -m citeqa.eval.bench_http
+	$(BIN)/python -m citeqa.eval.bench_http --large evidence-inference --benchmarks $(BENCHMARKS) --cache $(EVAL_CACHE) \
+		|| echo "(no large-corpus figure: build the Evidence Inference index with make eval-ei first)"
 
 bench-retrieval: $(STAMP)
 	$(BIN)/citeqa bench-retrieval --beir ../shared/benchmarks/scifact --split train

@@ -10,7 +10,7 @@ of the corpus that are near-identical (Odronektamab / Odronebamab).
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -233,6 +233,7 @@ def build_lexicon(documents: list[Document], domain: Vocabulary) -> Lexicon:
     """
     lex = Lexicon(domain)
     glossaries: list[str] = []
+    arms: Counter[str] = Counter()
     for doc in documents:
         for table in doc.tables:
             if table_orientation(table, domain) == "columns":
@@ -260,6 +261,10 @@ def build_lexicon(documents: list[Document], domain: Vocabulary) -> Lexicon:
             if para.kind in {"figure_caption", "table_footnote"}:
                 glossaries.append(doc.text[para.start : para.end])
         _definitions(body, lex)
+        arms.update(_arm_names(body, lex))
+    for name, count in arms.items():
+        if count >= ARM_MENTIONS:
+            lex._add_form(name, name)
     for text in glossaries:
         items = [p for p in re.split(r";\s*", text) if p.strip()]
         if items:
@@ -272,6 +277,34 @@ def build_lexicon(documents: list[Document], domain: Vocabulary) -> Lexicon:
     lex.cluster_variants()
     lex._concepts.clear()  # nothing read before the variants were merged stays
     return lex
+
+
+ARM_MENTIONS = 2
+"""How often a word must name a trial arm ("the acupuncture group", "randomised to acupuncture") to be an entity."""
+_ARM = re.compile(
+    r"\b(?:randomi[sz]ed|assigned|allocated|treated|received|receiving)\s+(?:to|with)\s+(?:either\s+)?(?:the\s+|a\s+|an\s+)?"
+    r"(?P<after>[A-Za-z][A-Za-z0-9-]{3,})|\b(?P<before>[A-Za-z][A-Za-z0-9-]{3,})\s+(?:group|arm|therapy|treatment)s?\b",
+    re.IGNORECASE)
+
+
+def _arm_names(text: str, lex: Lexicon) -> Counter[str]:
+    """Words that name a trial's arms, learned from how reports write them: "randomised to X", "the X group"."""
+    found: Counter[str] = Counter()
+    vocab = lex.domain
+    for match in _ARM.finditer(text):
+        word = (match.group("after") or match.group("before")).lower()
+        if lex._generic(word) or word in _ARM_STOP or vocab.measure_of(word) or vocab.populations_in(word):
+            continue
+        found[word] += 1
+    return found
+
+
+# Words that stand before "group"/"arm" or after "treated with" without naming a treatment.
+_ARM_STOP = frozenset(
+    "this that these those each either both same other study trial intervention control usual standard active "
+    "comparison comparator experimental treatment treated patients subjects participants first second third "
+    "total whole entire respective corresponding following previous prior current combination combined".split()
+)
 
 
 def _definitions(text: str, lex: Lexicon) -> None:

@@ -80,3 +80,15 @@ def test_question_measure_and_population(lexicon, question, measure, populations
     q = analyse(question, lexicon)
     assert q.measure == measure
     assert q.populations - {"overall"} == populations
+
+
+def test_trial_arms_are_learned_from_how_reports_name_them():
+    doc = parse_text(
+        "Acupuncture for chronic neck pain\n\nMethods\n\nPatients were randomised to acupuncture or sham "
+        "acupuncture. The acupuncture group had 12 sessions.\n\nResults\n\nPain fell more in the acupuncture "
+        "group than in the sham group (p=0.01). The control group was told to rest.\n",
+        doc_id="neck",
+    )
+    lexicon = build_lexicon([doc], load_vocabulary("clinical-trial"))
+    assert "acupuncture" in lexicon.vocab  # named as an arm three times
+    assert not {"sham", "control", "pain"} & lexicon.vocab
