@@ -43,3 +43,14 @@ def test_the_load_document_embeds_new_chunks(tmp_path, review_path):
     (tmp_path / "review.txt").write_text(review_path.read_text(encoding="utf-8"), encoding="utf-8")
     text = bench_http.upload_document(tmp_path, 40).decode("utf-8")
     assert text.count("Section ") == 40 and "In part 40 of this benchmark document" in text
+
+
+def test_the_large_corpus_run_needs_the_cached_benchmark_index(tmp_path):
+    """`--large evidence-inference` serves the eval cache's index; missing, it says how to build it."""
+    folder = tmp_path / "evidence-inference"
+    (folder / "corpus").mkdir(parents=True)
+    (folder / "corpus" / "PMC1.txt").write_text("A trial\n\nIt worked.\n", encoding="utf-8")
+    (folder / "prompts-validation.jsonl").write_text(
+        '{"id": "1", "doc": "PMC1", "question": "What was the effect?", "evidence": [{"start": 9, "end": 19}]}\n')
+    with pytest.raises(SystemExit, match="make eval-ei"):
+        bench_http.large_corpus("evidence-inference", tmp_path, tmp_path / "cache", "some-model")
