@@ -66,7 +66,8 @@ class Unit:
         populations: Populations it names.
         references: Reference numbers it (or its paragraph) cites.
         section: Its section.
-        result: It reports a finding (a figure or a result phrase), not background.
+        result: It reports a finding (the pack's result phrases: a p-value, "significantly", "compared with"),
+            not background.
         facts: Indexes of its facts in :attr:`PassageStore.facts`.
         label: A table row's label ("" for other units).
         heading: A heading (a title, not a statement).
@@ -137,7 +138,7 @@ class PassageStore:
                 named or (about.entities if about else frozenset()), named,
                 frozenset(m for m, _, _ in vocab.find_measures(text)),
                 frozenset(p for p, _ in vocab.populations_in(text)), refs, chunk.section,
-                bool(vocab.result_cues.search(text)) or any(c.isdigit() for c in text), label=_row_label(chunk, doc),
+                bool(vocab.result_cues.search(text)), label=_row_label(chunk, doc),
                 heading=(chunk.doc_id, start) in headings,
             ))
         self._attach_facts(by_quote)

@@ -29,6 +29,8 @@ _DESCRIPTIVE = re.compile(
     r"how much (?:is|was|are|were) (?:known|understood)\b|"
     r"what (?:was|is|were|are|has been|have been) the (?:\w+ )?(?:effects?|impacts?|influence|differences?|results?|"
     r"outcomes?|associations?|relationships?|roles?|consequences?|benefits?|findings?)\b)", _I)
+_COMPARES = re.compile(r"\b(?:compared (?:with|to)|versus|vs\.?|than|effects? of|impact of|difference between|"
+                       r"improve\w*|reduce\w*|increase\w*|decrease\w*|lower\w*|higher)\b", _I)
 # Defining an entity: "what is X", "how does X work", "what kind of drug is X", "mechanism of X".
 _DEFINITION = re.compile(
     r"^\s*(?:what (?:is|are|was|were)\b(?! the (?:\w+ )?(?:rate|number|median|dose|effect))|how (?:does|do|did) .{1,60}\bwork\b|"
@@ -81,6 +83,7 @@ class Question:
         drugs: The entities that are drugs: a figure about no one of them never answers.
         unknown_drugs: The unknown words shaped like drug names.
         explicit_quantity: It asks for a figure in so many words ("how many", "what proportion", "which dose").
+        compares: It asks for a finding: an effect, or one arm compared with another.
     """
 
     text: str
@@ -102,6 +105,7 @@ class Question:
     defines: bool = False
     entity_words: set[str] = field(default_factory=set)
     explicit_quantity: bool = False
+    compares: bool = False
 
 
 def _measure(text: str, vocab: Vocabulary) -> tuple[str | None, list[tuple[str, int, int]]]:
@@ -182,4 +186,5 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
     return Question(text, entities, unknown, measure, pops, units, _reference_field(text, measure, vocab), keywords,
                     terms, numbers, asks_text, asks_quantity, yes_no, vocab.landmark(text),
                     {e for e in entities if lexicon.is_drug(e)}, [w for w in unknown if lexicon.is_drug(w.lower())],
-                    bool(entities) and bool(_DEFINITION.search(text)), entity_words, explicit or bool(units))
+                    bool(entities) and bool(_DEFINITION.search(text)), entity_words, explicit or bool(units),
+                    bool(_COMPARES.search(text)))

@@ -7,6 +7,7 @@ Each sentence (or table row) of the retrieved passages is scored against the que
 - the question's entities (drugs, trials; aliases and spelling variants resolved) named in it or in
   the sentence its paragraph is about,
 - the measure and population asked for, when it names them,
+- for a question about an effect or a comparison, whether the sentence states a finding,
 - the rank of the passage it comes from.
 """
 
@@ -29,6 +30,7 @@ PRIOR = 0.1
 MEASURE = 0.0
 POPULATION = 0.05
 DEFINES = 0.2
+RESULT = 0.05
 # After an entity's name: an apposition or a copula that says what it is ("X, a CD20×CD3 bispecific",
 # "X is an antibody drug conjugate", "X (a humanized anti-CD52 antibody)").
 _DEFINITION_AFTER = re.compile(
@@ -148,6 +150,8 @@ def supporting(
         definition = entity > 0 and bool(q.entities) and defines(unit, q.entities, lexicon)
         if definition and (q.defines or unit.kind == "table_row"):
             score += DEFINES if q.defines else DEFINES / 2  # a row about the entity answers "which/what" of it
+        if q.compares and unit.result:
+            score += RESULT  # a finding answers "what was the effect of X compared with Y"
         missing = [t.word for t in terms if t not in covered]
         out.append(Support(unit, u, score, float(dense[i]), coverage, entity, ranks[i], missing, definition))
     out.sort(key=lambda s: -s.score)
