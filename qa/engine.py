@@ -129,7 +129,7 @@ class Engine:
             answer = self._answer(q, support)
             if options is not None:
                 answer = choose(q, list(options), support, self.store, self.lexicon, answer)
-        answer.passages = [_retrieved(p) for p in passages[:k]]
+        answer.passages = [_retrieved(p) for p in rerank(passages, support)[:k]]
         return answer
 
     def _answer(self, q: Question, support: list[Support]) -> Answer:
@@ -213,6 +213,17 @@ class Engine:
                 if named or (not q.entities and words >= 0.5):
                     votes[(doc_id, ref.number)] += 1.5 * named + words
         return reference_answer(q, votes, self.index.documents, backing, self.locator)
+
+
+def rerank(passages: list[Passage], support: list[Support]) -> list[Passage]:
+    """The retrieved passages, those holding the best supporting sentences first (a sentence-level
+    reranking of the chunk-level retrieval; ties keep the retrieval order)."""
+    best: dict[str, float] = {}
+    for s in support:
+        chunk_id = s.unit.chunk_id
+        best[chunk_id] = max(best.get(chunk_id, 0.0), s.score)
+    order = sorted(range(len(passages)), key=lambda i: (-best.get(passages[i].chunk.id, 0.0), i))
+    return [passages[i] for i in order]
 
 
 def _relative(s: Support, support: list[Support]) -> float:

@@ -55,6 +55,7 @@ class Lexicon:
             in either form.
         written: Every word the corpus writes, lower case (hyphenated names whole): a name it writes is
             never "unknown", even when it is no entity.
+        plain: The words the corpus writes in lower case (an all-capitals one of them is a heading's word).
     """
 
     domain: Vocabulary
@@ -64,6 +65,7 @@ class Lexicon:
     display: dict[str, str] = field(default_factory=dict)
     abbreviations: dict[str, str] = field(default_factory=dict)
     written: set[str] = field(default_factory=set)
+    plain: set[str] = field(default_factory=set)
     _concepts: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def is_drug(self, form: str) -> bool:
@@ -77,6 +79,8 @@ class Lexicon:
     def add(self, surface: str) -> None:
         if self.domain.measure_of(surface):
             return  # a measure's name or acronym (ORR, KCCQ) is what is measured, not an entity
+        if surface.isalpha() and surface.isupper() and surface.lower() in self.plain:
+            return  # a word of a heading in capitals (SHORT STAY, RESULTS) that the corpus also writes plainly
         forms = _forms(surface)
         if self.domain.trial.match(surface) or self.is_drug(forms[0]):
             self._add_form(forms[0], surface)
@@ -92,7 +96,7 @@ class Lexicon:
     def add_alias(self, short: str, long: str) -> None:
         short_forms = _forms(short)
         key = short_forms[0]
-        if len(key) < 2 or self._generic(key):
+        if len(key) < 2 or self._generic(key) or not abbreviates(short, long):
             return
         stop = self.domain.stopwords
         named = set()
@@ -180,6 +184,8 @@ class Lexicon:
         exact = self.concepts(word)
         if exact:
             return exact, False
+        if word.lower() in self.written:
+            return set(), False  # a word the corpus writes and that names no entity is no misspelt name
         forms = _forms(word)
         found: set[str] = set()
         candidates = self._fuzzy_candidates
@@ -215,6 +221,33 @@ class Lexicon:
                 unknown.append(word)
         return found, unknown
 
+_FUNCTION_WORDS = frozenset("and of the in for with to a an on or by at as".split())
+
+
+def abbreviates(short: str, long: str) -> bool:
+    """Whether ``short`` can abbreviate ``long``: its first part begins the first word ("lonca",
+    "allo-HCT"), or each part, in order, begins a word or spells the initials of the next words
+    ("HADS": Hospital Anxiety and Depression Scale; "R-chemo": rituximab plus chemotherapy)."""
+    parts = [p for p in re.split(r"[-+/ ]", short.lower()) if p.isalnum()]
+    words = [w for w in re.split(r"[-+/\s]+", long.lower()) if w and w[0].isalnum()]
+    if not parts or not words:
+        return False
+    if len(parts[0]) >= 3 and words[0].startswith(parts[0][:3]):
+        return True
+    words = [w for w in words if w not in _FUNCTION_WORDS]  # initials skip "and", "of" (HADS)
+    if not words:
+        return False
+    at = 0
+    for part in parts:
+        for i in range(at, len(words)):
+            if (len(part) >= 2 and words[i].startswith(part[:3])) or "".join(w[0] for w in words[i : i + len(part)]) == part:
+                at = i + (1 if len(part) >= 2 and words[i].startswith(part[:3]) else len(part))
+                break
+        else:
+            return False
+    return parts[0][0] == words[0][0]
+
+
 def table_orientation(table, domain: Vocabulary) -> str:
     """"columns" when the columns are the entities (rows are measures), else "rows"."""
     labels = [row.label.value for row in table.rows]
@@ -233,7 +266,11 @@ def build_lexicon(documents: list[Document], domain: Vocabulary) -> Lexicon:
     """
     lex = Lexicon(domain)
     glossaries: list[str] = []
-    arms: Counter[str] = Counter()
+    for doc in documents:
+        for w in word_tokens(doc.text):
+            lex.written.add(w.lower())
+            if w.islower():
+                lex.plain.add(w)
     for doc in documents:
         for table in doc.tables:
             if table_orientation(table, domain) == "columns":
@@ -249,22 +286,16 @@ def build_lexicon(documents: list[Document], domain: Vocabulary) -> Lexicon:
                 glossaries.append(note.text)
         body_end = min((r.start for r in doc.references), default=len(doc.text))
         body = doc.text[:body_end]
-        lex.written.update(w.lower() for w in word_tokens(doc.text))
-        words = set(word_tokens(body))
-        lower = {w for w in words if w.islower()}
-        for w in words:
-            # An all-capitals word the text also writes in lower case is a heading's word (SHORT STAY), not a name.
-            shouted = w.isalpha() and w.lower() in lower
-            if lex.is_drug(w.lower()) or (domain.trial.match(w) and not shouted and not lex._generic(w.lower())):
+        for w in set(word_tokens(body)):
+            if lex.is_drug(w.lower()) or (domain.trial.match(w) and not lex._generic(w.lower())):
                 lex.add(w)
         for para in doc.paragraphs:
             if para.kind in {"figure_caption", "table_footnote"}:
                 glossaries.append(doc.text[para.start : para.end])
         _definitions(body, lex)
-        arms.update(_arm_names(body, lex))
-    for name, count in arms.items():
-        if count >= ARM_MENTIONS:
-            lex._add_form(name, name)
+        for name, count in _arm_names(body, lex).items():
+            if count >= ARM_MENTIONS:  # named as an arm again and again in one report
+                lex._add_form(name, name)
     for text in glossaries:
         items = [p for p in re.split(r";\s*", text) if p.strip()]
         if items:
@@ -280,10 +311,11 @@ def build_lexicon(documents: list[Document], domain: Vocabulary) -> Lexicon:
 
 
 ARM_MENTIONS = 2
-"""How often a word must name a trial arm ("the acupuncture group", "randomised to acupuncture") to be an entity."""
+"""How often one report must name a trial arm by a word ("the acupuncture group", "randomised to acupuncture")
+for the word to be an entity."""
 _ARM = re.compile(
-    r"\b(?:randomi[sz]ed|assigned|allocated|treated|received|receiving)\s+(?:to|with)\s+(?:either\s+)?(?:the\s+|a\s+|an\s+)?"
-    r"(?P<after>[A-Za-z][A-Za-z0-9-]{3,})|\b(?P<before>[A-Za-z][A-Za-z0-9-]{3,})\s+(?:group|arm|therapy|treatment)s?\b",
+    r"\b(?:randomi[sz]ed|assigned|allocated)\s+to\s+(?:receive\s+)?(?:either\s+)?(?:the\s+|a\s+|an\s+)?"
+    r"(?P<after>[A-Za-z][A-Za-z0-9-]{3,})|\bthe\s+(?P<before>[A-Za-z][A-Za-z0-9-]{3,})\s+(?:group|arm)\b",
     re.IGNORECASE)
 
 
@@ -293,7 +325,8 @@ def _arm_names(text: str, lex: Lexicon) -> Counter[str]:
     vocab = lex.domain
     for match in _ARM.finditer(text):
         word = (match.group("after") or match.group("before")).lower()
-        if lex._generic(word) or word in _ARM_STOP or vocab.measure_of(word) or vocab.populations_in(word):
+        if (lex._generic(word) or word in _ARM_STOP or word in vocab.quantity_nouns or vocab.measure_of(word)
+                or vocab.populations_in(word)):
             continue
         found[word] += 1
     return found
@@ -303,7 +336,8 @@ def _arm_names(text: str, lex: Lexicon) -> Counter[str]:
 _ARM_STOP = frozenset(
     "this that these those each either both same other study trial intervention control usual standard active "
     "comparison comparator experimental treatment treated patients subjects participants first second third "
-    "total whole entire respective corresponding following previous prior current combination combined".split()
+    "total whole entire respective corresponding following previous prior current combination combined receive "
+    "either treatment therapy".split()
 )
 
 

@@ -25,6 +25,8 @@ from citeqa.qa.question import Question
 from citeqa.qa.support import Support
 
 MIN_SUPPORT = 0.4
+MIN_ENTITY = 0.5
+"""Share of the question's entities a sentence must name (or be about) to answer it."""
 MARGIN = 0.06
 MAX_SENTENCES = 3
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9]*(?:[-+'][A-Za-z0-9]+)*")
@@ -36,7 +38,7 @@ def answerable(q: Question, support: list[Support], store: PassageStore) -> list
     vocab = store.lexicon.domain
     return [s for s in support
             if s.unit.kind in BODY_KINDS and not s.unit.heading and not vocab.skip_sections.search(s.unit.section or "")
-            and not (q.entities and s.entity < 0.5)]
+            and not (q.entities and s.entity < MIN_ENTITY)]
 
 
 def _written(word: str, words: frozenset[str]) -> bool:

@@ -71,6 +71,7 @@ class Unit:
         facts: Indexes of its facts in :attr:`PassageStore.facts`.
         label: A table row's label ("" for other units).
         heading: A heading (a title, not a statement).
+        chunk_id: The id of the chunk it belongs to.
     """
 
     doc_id: str
@@ -90,6 +91,7 @@ class Unit:
     facts: list[int] = field(default_factory=list)
     label: str = ""
     heading: bool = False
+    chunk_id: str = ""
 
 
 class PassageStore:
@@ -139,7 +141,7 @@ class PassageStore:
                 frozenset(m for m, _, _ in vocab.find_measures(text)),
                 frozenset(p for p, _ in vocab.populations_in(text)), refs, chunk.section,
                 bool(vocab.result_cues.search(text)), label=_row_label(chunk, doc),
-                heading=(chunk.doc_id, start) in headings,
+                heading=(chunk.doc_id, start) in headings, chunk_id=chunk.id,
             ))
         self._attach_facts(by_quote)
         self.df: Counter[str] = Counter(s for u in self.units for s in u.stems)

@@ -92,3 +92,24 @@ def test_trial_arms_are_learned_from_how_reports_name_them():
     lexicon = build_lexicon([doc], load_vocabulary("clinical-trial"))
     assert "acupuncture" in lexicon.vocab  # named as an arm three times
     assert not {"sham", "control", "pain"} & lexicon.vocab
+
+
+@pytest.mark.parametrize(("short", "long", "expected"), [
+    ("lonca", "loncastuximab tesirine", True), ("tafa+len", "tafasitamab plus lenalidomide", True),
+    ("HADS", "Hospital Anxiety and Depression Scale", True), ("R-chemo", "rituximab plus chemotherapy", True),
+    ("BR", "bendamustine-rituximab", True), ("allo-HCT", "Allogeneic stem cell transplant", True),
+    ("score", "Secondary outcome measures General health measures WHODAS", False),
+    ("Standard", "salbutamol as reliever", False),
+])
+def test_an_alias_must_abbreviate_its_long_form(short, long, expected):
+    from citeqa.qa.lexicon import abbreviates
+
+    assert abbreviates(short, long) is expected
+
+
+def test_words_of_headings_in_capitals_are_not_names():
+    doc = parse_text("A trial\n\nRESULTS AND SCORE\n\nThe score rose with the SWOG regimen; results were good.\n",
+                     doc_id="caps")
+    lexicon = build_lexicon([doc], load_vocabulary("clinical-trial"))
+    assert "swog" in lexicon.vocab and not {"results", "score"} & lexicon.vocab
+    assert lexicon.resolve_word("score") == (set(), False)  # written by the corpus: no misspelt name
