@@ -119,7 +119,8 @@ class Engine:
         query = f"{question} {names}".strip()
         vector = self.retriever.embed(query)
         passages = self.retriever.search(query, k=max(k, DEPTH), query_vector=vector)
-        support = supporting(q, vector, passages, self.store, self.lexicon)
+        outcome = self.retriever.embed(q.outcome) if q.outcome else None
+        support = supporting(q, vector, passages, self.store, self.lexicon, outcome)
         unseen = unseen_topics(q, self.store, self.lexicon)
         if unseen:
             answer = not_in_corpus(q, 0.0, self.vocabulary, f"{', '.join(unseen)} is not mentioned in any indexed document")

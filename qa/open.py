@@ -27,7 +27,7 @@ from citeqa.qa.support import Support
 MIN_SUPPORT = 0.4
 MIN_ENTITY = 0.5
 """Share of the question's entities a sentence must name (or be about) to answer it."""
-MARGIN = 0.06
+MARGIN = 0.1
 MAX_SENTENCES = 3
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9]*(?:[-+'][A-Za-z0-9]+)*")
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*)")

@@ -84,6 +84,8 @@ class Question:
         unknown_drugs: The unknown words shaped like drug names.
         explicit_quantity: It asks for a figure in so many words ("how many", "what proportion", "which dose").
         compares: It asks for a finding: an effect, or one arm compared with another.
+        outcome: The outcome a comparison is asked on ("… compared with placebo on total FSH dose?"): its
+            words weigh most in telling the finding apart from the report's other findings.
     """
 
     text: str
@@ -106,6 +108,7 @@ class Question:
     entity_words: set[str] = field(default_factory=set)
     explicit_quantity: bool = False
     compares: bool = False
+    outcome: str = ""
 
 
 def _measure(text: str, vocab: Vocabulary) -> tuple[str | None, list[tuple[str, int, int]]]:
@@ -152,6 +155,21 @@ def _reference_field(text: str, measure: str | None, vocab: Vocabulary) -> str |
     return "reference"
 
 
+_OUTCOME = re.compile(r"\b(?:effects?|impact|influence|differences?)\b.*?\b(?:on|in terms of|regarding|for)\s+(?P<outcome>[^?]{3,}?)\s*\??\s*$",
+                      _I)
+_ARMS = re.compile(r"\b(?:compared (?:with|to)|versus|vs\.?)\b", _I)
+
+
+def _outcome(text: str) -> str:
+    """The outcome of "what was the effect of X compared with Y on Z?" (Z), or ""."""
+    match = _OUTCOME.search(text)
+    if not match:
+        return ""
+    outcome = match.group("outcome")
+    arms = list(_ARMS.finditer(outcome))  # "on A compared with B on Z": the last "on" is the outcome's
+    return outcome[arms[-1].end():].split(" on ", 1)[-1].strip() if arms else outcome.strip()
+
+
 def analyse(text: str, lexicon: Lexicon) -> Question:
     """Read the entity, measure, population and expected unit of ``text``."""
     vocab = lexicon.domain
@@ -187,4 +205,4 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
                     terms, numbers, asks_text, asks_quantity, yes_no, vocab.landmark(text),
                     {e for e in entities if lexicon.is_drug(e)}, [w for w in unknown if lexicon.is_drug(w.lower())],
                     bool(entities) and bool(_DEFINITION.search(text)), entity_words, explicit or bool(units),
-                    bool(_COMPARES.search(text)))
+                    bool(_COMPARES.search(text)), _outcome(text))

@@ -30,7 +30,11 @@ PRIOR = 0.1
 MEASURE = 0.0
 POPULATION = 0.05
 DEFINES = 0.2
-RESULT = 0.05
+RESULT = 0.12
+OUTCOME = 0.7
+"""Share of the term coverage given to the outcome's words when a comparison names one."""
+OUTCOME_DENSE = 0.7
+"""Share of the dense similarity given to the outcome's embedding when a comparison names one."""
 # After an entity's name: an apposition or a copula that says what it is ("X, a CD20×CD3 bispecific",
 # "X is an antibody drug conjugate", "X (a humanized anti-CD52 antibody)").
 _DEFINITION_AFTER = re.compile(
@@ -105,6 +109,7 @@ def supporting(
     passages: list[Passage],
     store: PassageStore,
     lexicon: Lexicon,
+    outcome_vector: np.ndarray | None = None,
 ) -> list[Support]:
     """Score every unit of ``passages`` against ``q``, best first.
 
@@ -114,6 +119,7 @@ def supporting(
         passages: The retrieved passages, best first.
         store: What each passage holds.
         lexicon: The corpus's entity vocabulary.
+        outcome_vector: The embedding of the outcome a comparison asks about (:attr:`Question.outcome`).
 
     Returns:
         One :class:`Support` per unit of the passages (a unit shared by two passages once).
@@ -132,9 +138,15 @@ def supporting(
                 ranks.append(rank)
     if not indexes:
         return []
-    dense = store.vectors[np.asarray(indexes)] @ np.asarray(query_vector, dtype=np.float32)
+    vectors = store.vectors[np.asarray(indexes)]
+    dense = vectors @ np.asarray(query_vector, dtype=np.float32)
+    if outcome_vector is not None:  # as close to the outcome asked about as to the whole question
+        dense = (1 - OUTCOME_DENSE) * dense + OUTCOME_DENSE * (vectors @ np.asarray(outcome_vector, dtype=np.float32))
     terms = question_terms(q, store, lexicon)
     total = sum(t.weight for t in terms)
+    outcome = lexicon.domain.stems(q.outcome) if q.outcome else set()
+    outcome_terms = [t for t in terms if any(alt & outcome for alt in t.alternatives)]
+    outcome_total = sum(t.weight for t in outcome_terms)
     entity_weight = max((t.weight for t in terms), default=1.0) if q.entities else 0.0
     out = []
     for i, u in enumerate(indexes):
@@ -142,6 +154,9 @@ def supporting(
         covered = [t for t in terms if any(alt <= unit.stems for alt in t.alternatives)]
         entity = len(q.entities & unit.entities) / len(q.entities) if q.entities else 1.0
         coverage = (sum(t.weight for t in covered) + entity_weight * entity) / max(total + entity_weight, 1e-9)
+        if outcome_total:
+            on_outcome = sum(t.weight for t in outcome_terms if t in covered) / outcome_total
+            coverage = (1 - OUTCOME) * coverage + OUTCOME * on_outcome
         score = DENSE * float(dense[i]) + COVERAGE * coverage + ENTITY * entity + PRIOR * _prior(ranks[i])
         if q.measure and q.measure in unit.measures:
             score += MEASURE

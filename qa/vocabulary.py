@@ -158,10 +158,15 @@ class Vocabulary:
         self.landmark_pattern = _compile(text.get("landmark", never), "text.landmark")
         self.skip_sections = _compile(text.get("skip_sections", never), "text.skip_sections")
         self.result_cues = _compile(text.get("result_cues", never), "text.result_cues")
+        self.finding_sections = _compile(text.get("finding_sections", never), "text.finding_sections")
         self.not_a_value_before = _compile(text.get("not_a_value_before", never), "text.not_a_value_before")
-        suffixes = "|".join(sorted((re.escape(s) for s in entities.get("drug_suffixes", [])), key=len, reverse=True))
+        endings = sorted({s.lower() for s in entities.get("drug_suffixes", [])}, key=len, reverse=True)
         prefix = int(entities.get("drug_min_prefix", 4))
-        self.drug = re.compile(rf"^[a-z]{{{prefix},}}(?:{suffixes})$" if suffixes else never)
+        short = "|".join(re.escape(s) for s in endings if len(s) < 5)
+        long = "|".join(re.escape(s) for s in endings if len(s) >= 5)
+        # A long, specific ending ("-formin", "-tinib") needs a shorter stem before it ("metformin").
+        shapes = [rf"^[a-z]{{{prefix},}}(?:{short})$" if short else "", rf"^(?=[a-z]{{7,}}$)[a-z]{{2,}}(?:{long})$" if long else ""]
+        self.drug = re.compile("|".join(p for p in shapes if p) or never)
         self.trial = _compile(entities.get("trial_pattern", never), "entities.trial_pattern", 0)
         self.not_entities = frozenset(w.lower() for w in entities.get("not_entities", []))
         self.stopwords = frozenset(w.lower() for w in entities.get("stopwords", []))
