@@ -74,3 +74,18 @@ def test_a_definition_question_without_a_defining_sentence_abstains(tmp_path):
         HashEmbedder())
     answer = bare.ask("How does nerolimab work?")
     assert answer.abstained and answer.reason.startswith("not in the corpus")
+
+
+@pytest.mark.parametrize(("question", "outcome"), [
+    ("What was the effect of recombinant FSH (r-FSH) compared with urinary FSH on total FSH dose?", "total FSH dose"),
+    ("What was the effect of fentanyl with ketamine compared with fentanyl on electrical pain threshold?",
+     "electrical pain threshold"),
+    ("How does nerolimab work?", ""),
+])
+def test_the_outcome_of_a_comparison_is_read(report, question, outcome):
+    assert report.analyse(question).outcome == outcome
+
+
+def test_a_comparison_is_answered_by_the_finding_on_its_outcome(report):
+    answer = report.ask("What was the effect of nerolimab compared with placebo on PASI 90?")
+    assert not answer.abstained and "71% of patients on nerolimab reached PASI 90" in answer.citations[0].quote
