@@ -5,8 +5,9 @@ Decision rules, in order:
 1. A question naming something the corpus never mentions is about something else and is not
    answered: a drug-like or trial-like name, a capitalised name or acronym, or a condition or
    population (the pack's topic shapes and words: "glioblastoma", "children").
-2. A sentence must name (or be about) the question's entities; reference entries and
-   non-finding sections (disclosures, references) do not answer.
+2. A sentence must name (or be about) the question's entities — unless the question compares arms
+   on an outcome, whose finding often names the arms otherwise; reference entries and non-finding
+   sections (disclosures, references) do not answer.
 3. A question asking what an entity is ("How does X work?", "What kind of drug is X?") needs a
    sentence that says what it is (an apposition, a copula, a table row labelled with it).
 4. The best sentence must score at least :data:`MIN_SUPPORT`; the next ones within
@@ -36,9 +37,12 @@ _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*
 def answerable(q: Question, support: list[Support], store: PassageStore) -> list[Support]:
     """The supporting units that may answer ``q`` (rule 2), best first."""
     vocab = store.lexicon.domain
+    # A finding on the outcome asked about often names the arms otherwise ("the active arm", "group A"):
+    # for a comparison with an outcome, the entities weigh in the score but do not gate.
+    gate = bool(q.entities) and not (q.compares and q.outcome)
     return [s for s in support
             if s.unit.kind in BODY_KINDS and not s.unit.heading and not vocab.skip_sections.search(s.unit.section or "")
-            and not (q.entities and s.entity < MIN_ENTITY)]
+            and not (gate and s.entity < MIN_ENTITY)]
 
 
 def _written(word: str, words: frozenset[str]) -> bool:
