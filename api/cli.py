@@ -1,6 +1,6 @@
 """The ``citeqa`` command line: a thin layer over the library (which never prints).
 
-Commands: ``ingest``, ``search``, ``ask``, ``serve``, ``eval``, ``bench-retrieval``.
+Commands: ``ingest``, ``search``, ``ask``, ``serve``, ``eval``, ``bench-retrieval``, ``bench-pdf``.
 Exit status: 0 success, 1 a runtime failure (no index, model mismatch, nothing indexable,
 eval thresholds violated), 2 bad usage or input.
 """
@@ -87,7 +87,7 @@ def _friendly() -> Iterator[None]:
 def _describe(exc: BaseException) -> str:
     name = type(exc).__name__
     if name in {"IndexLoadError", "IndexBuildError", "EmbedderError", "IngestError", "BenchmarkError", "CaseFileError",
-                "BenchmarkDataError", "CorpusError", "ThresholdsError"}:
+                "BenchmarkDataError", "CorpusError", "ThresholdsError", "BenchPdfError"}:
         return str(exc)
     if isinstance(exc, FileNotFoundError):
         return f"file not found: {exc.filename or exc}"
@@ -546,6 +546,27 @@ def bench_retrieval(
             f"{mode:<8} {m.get('ndcg@10', 0):>8.4f} {m.get('recall@100', 0):>8.4f} "
             f"{m.get('mrr@10', 0):>8.4f} {m.get('qps', 0):>8.1f}"
         )
+
+
+@app.command("bench-pdf")
+def bench_pdf(
+    pdfs: Annotated[Path, typer.Option("--pdfs", help="Folder of PDFs to ingest and measure.")],
+    questions: Annotated[Path | None, typer.Option("--questions", help="LitQA2-style JSONL with doc + key_passage (key-passage recovery).")] = None,
+    titles: Annotated[Path | None, typer.Option("--titles", help="JSON of true titles by file stem (default: the bundled eval/pdf_titles.json).")] = None,
+    pdftotext: Annotated[bool, typer.Option("--pdftotext/--no-pdftotext", help="Compare with poppler's pdftotext (reading-order mode).")] = True,
+    per_file: Annotated[bool, typer.Option("--per-file", help="A line per PDF.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    progress: Annotated[bool | None, typer.Option("--progress/--no-progress")] = None,
+) -> None:
+    """Measure PDF ingestion: pages/s, key passages recovered (beside pdftotext), tables, references, titles."""
+    with _friendly():
+        bench = _optional("citeqa.eval.bench_pdf", "the PDF benchmark")
+        show = sys.stderr.isatty() if progress is None else progress
+        result = bench.run_bench(pdfs, questions, titles or bench.DEFAULT_TITLES, with_pdftotext=pdftotext, progress=show)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        return
+    typer.echo(bench.to_text(result, per_file=per_file))
 
 
 def main() -> None:

@@ -10,8 +10,14 @@ from citeqa.ingest.models import Reference
 
 logger = logging.getLogger(__name__)
 
-HEADING_RE = re.compile(r"^\s*#*\s*(references|bibliography|literature cited|works cited|reference list)\s*:?\s*$", re.IGNORECASE)
-_ENTRY_RE = re.compile(r"^\s*\[?(\d{1,3})[.)\]]\s+(?=\S)")
+HEADING_RE = re.compile(
+    r"^\s*#*\s*(?:\d{1,2}\.?\s+)?(references|references and notes|notes and references|bibliography|literature cited|"
+    r"works cited|reference list|cited literature)\s*:?\s*$",
+    re.IGNORECASE,
+)
+_ENTRY_RE = re.compile(r"^\s*\[?(\d{1,3})(?:[.)\]]\s*|\s+)(?=[^\s\d])")
+_YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}[a-z]?(?!\d)")
+_MIN_ENTRY = 30
 _TAIL_RE = re.compile(
     r"(?P<year>(?:1[89]|20)\d{2})[a-z]?\s*;\s*(?P<volume>[^(:;\s]+)?\s*(?:\((?P<issue>[^)]*)\))?\s*(?::\s*(?P<pages>[^\s;]+?))?\.?\s*$"
 )
@@ -54,8 +60,28 @@ def parse_references(text: str, lines: list[Line] | None = None) -> list[Referen
         elif spans:
             break
         blank_since = False
+    if not spans:
+        return _unnumbered(text, lines[head + 1 :])
     refs = [parse_entry(n, text, s, e) for n, s, e in spans]
     logger.debug("parsed %d references", len(refs))
+    return refs
+
+
+def _unnumbered(text: str, lines: list[Line]) -> list[Reference]:
+    """An author–year list: one entry a line, each with a year; numbered 1, 2, … in list order."""
+    refs: list[Reference] = []
+    for line in lines:
+        if line.blank:
+            continue
+        entry = line.stripped
+        if len(entry) < _MIN_ENTRY or not _YEAR_RE.search(entry) or HEADING_RE.match(entry):
+            if refs:
+                break
+            continue
+        ref = parse_entry(len(refs) + 1, text, line.content_start, line.content_end)
+        ref.numbered = False
+        refs.append(ref)
+    logger.debug("parsed %d author-year references", len(refs))
     return refs
 
 
@@ -106,6 +132,8 @@ def parse_entry(number: int, text: str, start: int, end: int) -> Reference:
         ref.title, ref.journal = (title or None), (journal_name.strip() or None)
     else:
         ref.title = rest.strip().rstrip(".") or None
+    if tail_match is None and (year := _YEAR_RE.search(entry)):
+        ref.year = int(year.group(0)[:4])
     if tail_match:
         ref.year = int(tail_match.group("year"))
         ref.volume = _clean(tail_match.group("volume"))

@@ -1,0 +1,289 @@
+"""Page layout: running headers/footers and line numbers out, columns found, lines in reading order.
+
+* **Furniture.** A line in the top or bottom band of a page whose text, with digits replaced
+  and case folded, recurs in the same band on other pages is a running header or footer; a
+  lone number there is a page number. Digit-only segments stacked in a margin outside the
+  text (manuscript line numbers) go too.
+* **Columns.** A gutter is a vertical strip, inside the text area, that few line segments
+  cross while both sides hold text; pages may have several (three-column layouts).
+* **Reading order.** Lines that cross a gutter (titles, full-width figure captions and table
+  rows) are read where they stand from the top; the column lines between two of them are
+  read column by column, each top to bottom.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from citeqa.ingest.pdf_chars import Line
+
+_BAND = 0.09  # share of the page height where running headers and footers live
+_REPEAT_SHARE = 0.3  # … and the share of pages they recur on (at least two pages)
+_PAGE_NUMBER_RE = re.compile(r"^\W*(?:page\s+)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?\W*$", re.IGNORECASE)
+_DIGITS_RE = re.compile(r"\d+")
+_MIN_GUTTER = 4.0  # points
+_GUTTER_CROSSING = 0.3  # a gutter is crossed by at most this share of the page's segments
+_MIN_SIDE_LINES = 4
+
+
+@dataclass
+class Page:
+    """One page's lines, size and whether it had a text layer."""
+
+    number: int
+    width: float
+    height: float
+    lines: list[Line]
+    has_text: bool = True
+
+
+def _key(line: Line) -> str:
+    return _DIGITS_RE.sub("#", " ".join(line.text.lower().split()))
+
+
+def _band(line: Line, page: Page) -> str | None:
+    if line.bottom <= page.height * _BAND + 2:
+        return "top"
+    if line.top >= page.height * (1 - _BAND) - 2:
+        return "bottom"
+    return None
+
+
+def remove_furniture(pages: list[Page]) -> int:
+    """Drop running headers, footers, page numbers and margin line numbers in place.
+
+    Returns:
+        How many lines were dropped.
+    """
+    seen: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for page in pages:
+        for line in page.lines:
+            band = _band(line, page)
+            if band:
+                seen[(band, _key(line))].add(page.number)
+    need = max(2, round(_REPEAT_SHARE * len(pages)))
+    dropped = 0
+    for page in pages:
+        keep = []
+        for line in page.lines:
+            band = _band(line, page)
+            furniture = band is not None and (
+                len(seen[(band, _key(line))]) >= need or bool(_PAGE_NUMBER_RE.match(line.text))
+            )
+            if furniture:
+                dropped += 1
+            else:
+                keep.append(line)
+        page.lines = keep
+    return dropped + _drop_line_numbers(pages)
+
+
+def _drop_line_numbers(pages: list[Page]) -> int:
+    """Digit-only segments in a margin column, left or right of all other text of the page."""
+    dropped = 0
+    for page in pages:
+        numeric = [ln for ln in page.lines if len(ln.words) == 1 and ln.text.isdigit() and len(ln.text) <= 4]
+        others = [ln for ln in page.lines if ln not in numeric]
+        if len(numeric) < 8 or not others:
+            continue
+        left = min(ln.x0 for ln in others)
+        right = max(ln.x1 for ln in others)
+        margin = [ln for ln in numeric if ln.x1 <= left + 1 or ln.x0 >= right - 1]
+        if len(margin) >= 8:
+            ids = {id(ln) for ln in margin}
+            page.lines = [ln for ln in page.lines if id(ln) not in ids]
+            dropped += len(margin)
+        # Line numbers drawn on the text line itself become a first word: handled by
+        # the segment gap (they sit a gutter away) — strip such leading segments.
+        stripped = 0
+        for ln in page.lines:
+            if len(ln.segments) > 1 and ln.segments[0][0].text.isdigit() and len(ln.segments[0]) == 1:
+                stripped += 1
+        if stripped >= max(8, len(page.lines) // 2):
+            for ln in page.lines:
+                if len(ln.segments) > 1 and ln.segments[0][0].text.isdigit() and len(ln.segments[0]) == 1:
+                    ln.words = ln.words[1:]
+                    ln.segments = ln.segments[1:]
+            dropped += stripped
+    return dropped
+
+
+def segment_box(seg: list) -> tuple[float, float]:
+    return seg[0].x0, max(w.x1 for w in seg)
+
+
+def find_gutters(page: Page) -> list[float]:
+    """The x positions of the column gutters of a page (empty for one column)."""
+    segs = [segment_box(s) for ln in page.lines for s in ln.segments]
+    if len(segs) < 2 * _MIN_SIDE_LINES:
+        return []
+    left = min(a for a, _ in segs)
+    right = max(b for _, b in segs)
+    if right - left < 100:
+        return []
+    limit = _GUTTER_CROSSING * len(segs)
+    # Crossing counts on a 1-point grid.
+    step = 1.0
+    n = int((right - left) / step) + 1
+    cover = [0] * n
+    for a, b in segs:
+        for k in range(max(0, int((a - left) / step) + 1), min(n, int((b - left) / step))):
+            cover[k] += 1
+    gutters: list[float] = []
+    k = 0
+    lo, hi = int(0.15 * n), int(0.85 * n)
+    while k < n:
+        if lo <= k <= hi and cover[k] <= limit:
+            start = k
+            while k < n and cover[k] <= limit:
+                k += 1
+            if (k - start) * step >= _MIN_GUTTER:
+                x = left + (start + k) / 2 * step
+                lside = sum(1 for a, b in segs if b <= x)
+                rside = sum(1 for a, b in segs if a >= x)
+                if lside >= _MIN_SIDE_LINES and rside >= _MIN_SIDE_LINES:
+                    gutters.append(x)
+        k += 1
+    return _thin(gutters, page)
+
+
+def _thin(gutters: list[float], page: Page) -> list[float]:
+    """Keep gutters that separate columns of real text (not the gaps of one table)."""
+    out: list[float] = []
+    for g in gutters:
+        if out and g - out[-1] < 60:
+            continue
+        out.append(g)
+    # A column must hold running text: lines at least ~20 points wide on average.
+    bounds = [-1e9, *out, 1e9]
+    good = []
+    for i, g in enumerate(out):
+        left = [ln for ln in page.lines if bounds[i] <= ln.x0 and ln.x1 <= g]
+        right = [ln for ln in page.lines if g <= ln.x0 and ln.x1 <= bounds[i + 2]]
+        if _texty(left) and _texty(right):
+            good.append(g)
+    return good
+
+
+def _texty(lines: list[Line]) -> bool:
+    if len(lines) < _MIN_SIDE_LINES:
+        return False
+    widths = [ln.x1 - ln.x0 for ln in lines]
+    return statistics.median(widths) >= 60
+
+
+@dataclass
+class Placed:
+    """A line in reading order, with the column it was read in (None: full width)."""
+
+    line: Line
+    column: int | None
+    x_left: float  # left edge of its column or of the page's text
+    x_right: float
+    region: int  # lines of one region and column are read together
+
+
+_FLOAT_RE = re.compile(r"^\s*(?:Table|Fig\.?|Figure|Supplementary\s+(?:Table|Figure))\s*[S]?\d", re.IGNORECASE)
+
+
+def reading_order(page: Page) -> list[Placed]:
+    """The page's lines in reading order.
+
+    Full-width lines split the page into regions read column by column, except *floats*
+    (a full-width group holding a table or figure caption, or table rows): the columns
+    flow around them, and they are read after the columns of their region.
+    """
+    if not page.lines:
+        return []
+    gutters = find_gutters(page)
+    text_left = min(ln.x0 for ln in page.lines)
+    text_right = max(ln.x1 for ln in page.lines)
+    if not gutters:
+        return [Placed(ln, None, text_left, text_right, 0) for ln in sorted(page.lines, key=lambda ln: (ln.bottom, ln.x0))]
+    edges = [text_left, *gutters, text_right]
+    parts = sorted((p for ln in page.lines for p in _split_at_gutters(ln, edges)), key=lambda ln: (ln.top, ln.x0))
+    # Consecutive full-width lines form groups; column lines stay single.
+    items: list[tuple[int | None, list[Line]]] = []
+    for ln in parts:
+        col = _column_of(ln, gutters)
+        if col is None and items and items[-1][0] is None:
+            items[-1][1].append(ln)
+        else:
+            items.append((col, [ln]))
+    out: list[Placed] = []
+    region: list[tuple[int, Line]] = []
+    floats: list[list[Line]] = []
+    region_no = 0
+
+    def flush() -> None:
+        nonlocal region_no
+        for col in range(len(edges) - 1):
+            col_lines = sorted((ln for c, ln in region if c == col), key=lambda ln: (ln.bottom, ln.x0))
+            out.extend(Placed(ln, col, edges[col], edges[col + 1], region_no) for ln in col_lines)
+        region.clear()
+        region_no += 1
+        for group in floats:
+            out.extend(Placed(ln, None, text_left, text_right, region_no) for ln in group)
+            region_no += 1
+        floats.clear()
+
+    for col, group in items:
+        if col is not None:
+            region.append((col, group[0]))
+        elif _is_float(group):
+            floats.append(group)
+        else:
+            flush()
+            out.extend(Placed(ln, None, text_left, text_right, region_no) for ln in group)
+            region_no += 1
+    flush()
+    return out
+
+
+def _is_float(group: list[Line]) -> bool:
+    if any(_FLOAT_RE.match(ln.text) for ln in group[:3]):
+        return True
+    return sum(1 for ln in group if len(ln.segments) >= 3) * 2 >= len(group)
+
+
+def _split_at_gutters(line: Line, edges: list[float]) -> list[Line]:
+    """Split a line whose segments sit in different columns (text written across the page row
+    by row), unless it is a table row: three or more short segments."""
+    gutters = edges[1:-1]
+    if len(line.segments) < 2 or _column_of(line, gutters) is not None:
+        return [line]
+    widths = [segment_box(s)[1] - segment_box(s)[0] for s in line.segments]
+    column_width = min(b - a for a, b in zip(edges, edges[1:]))
+    if len(line.segments) >= 3 and max(widths) < 0.6 * column_width:
+        return [line]
+    parts: dict[int, list] = {}
+    for seg in line.segments:
+        x0, x1 = segment_box(seg)
+        if any(x0 < g < x1 for g in gutters):
+            return [line]  # a segment itself crosses a gutter: full-width text
+        parts.setdefault(sum(1 for g in gutters if x0 >= g), []).append(seg)
+    return [
+        Line(words=[w for seg in segs for w in seg], top=line.top, bottom=line.bottom, size=line.size, bold=line.bold,
+             page=line.page, segments=segs)
+        for _, segs in sorted(parts.items())
+    ]
+
+
+def _column_of(line: Line, gutters: list[float]) -> int | None:
+    """The column a line lies in, or None when it crosses a gutter."""
+    for k, g in enumerate(gutters):
+        if line.x0 < g - 1 < g + 1 < line.x1:
+            return None
+    return sum(1 for g in gutters if line.x0 >= g)
+
+
+def body_size(pages: list[Page]) -> float:
+    """The font size most characters of the document are set in."""
+    counts: Counter[float] = Counter()
+    for page in pages:
+        for ln in page.lines:
+            counts[round(ln.size, 1)] += sum(len(w.chars) for w in ln.words)
+    return counts.most_common(1)[0][0] if counts else 10.0

@@ -1,0 +1,357 @@
+"""Lines in reading order → the document text: paragraphs, headings, tables, reference entries.
+
+The text follows the conventions the text parsers read (see ``structure``, ``tables``,
+``references``): a paragraph is one line, blocks are separated by a blank line, a heading is a
+block of its own, a table row is one line with its cells separated by tabs (empty cells kept,
+so columns line up), a reference entry is one line. Pages are joined by a blank line.
+
+Repairs made while joining: a word hyphenated at a line end is rejoined (the hyphen is kept
+only when the document writes that compound with a hyphen elsewhere, or the first part ends
+in a digit or capital: ``CD-19``); ligatures and other compatibility characters that are safe
+to normalise (``ﬁ`` → ``fi``, full-width forms, odd spaces) are; superscript digits become
+Unicode superscripts (``interpret.¹²``) so a citation marker is never read as a value.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from citeqa.ingest.pdf_chars import Line, Word
+from citeqa.ingest.pdf_layout import Page, Placed, reading_order, segment_box
+from citeqa.ingest.references import HEADING_RE as REFERENCES_HEADING_RE
+from citeqa.ingest.tables import CAPTION_RE
+
+_SUPER_MAP = str.maketrans(
+    "0123456789+-−()=,abcdefghijklmnoprstuvwxyz",
+    "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁽⁾⁼,ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ",
+)
+_HYPHENS = ("-", "\u2010", "\u00ad")
+_SENTENCE_END = (".", "?", "!", ":")
+_NUMBERED_HEADING_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+[A-Z]")
+_ENTRY_NUMBER_RE = re.compile(r"^\s*\[?(\d{1,3})[.)\]]?\s+(?=\S)")
+_MAX_HEADING_CHARS = 120
+
+
+def safe_nfkc(text: str) -> str:
+    """NFKC only where it cannot change meaning: ligatures, full-width forms, spaces.
+
+    ``µ``, ``±``, ``≥``, ``×`` and superscripts are left alone.
+    """
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if 0xFB00 <= code <= 0xFB06 or 0xFF01 <= code <= 0xFF5E:
+            out.append(unicodedata.normalize("NFKC", ch))
+        elif ch in "\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f":
+            out.append(" ")
+        elif ch in "\u200b\u200c\u200d\u2060\ufeff" or unicodedata.category(ch) in ("Cc", "Cs"):
+            continue
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def word_text(word: Word) -> str:
+    """A word's text with superscript characters as Unicode superscripts where they exist."""
+    parts = []
+    for ch in word.chars:
+        t = ch.text
+        if ch.superscript:
+            t = t.translate(_SUPER_MAP)
+        parts.append(t)
+    return safe_nfkc("".join(parts))
+
+
+def line_text(line: Line, segments: bool = False) -> str:
+    """Words joined by spaces (a superscript-only word is attached to the word before it)."""
+    out = ""
+    for i, word in enumerate(line.words):
+        t = word_text(word)
+        if not t:
+            continue
+        if out and not (all(c.superscript for c in word.chars) and word.x0 - line.words[i - 1].x1 < 0.5 * line.size):
+            out += " "
+        out += t
+    return out
+
+
+@dataclass
+class Block:
+    """A paragraph, heading, caption, table or reference-list entry being assembled."""
+
+    kind: str  # paragraph, heading, caption, table, reference
+    page: int
+    lines: list[Line] = field(default_factory=list)
+    size: float = 0.0
+    bold: bool = False
+    level: int = 1
+    rows: list[str] = field(default_factory=list)  # table rows, cells tab-separated
+
+
+@dataclass
+class Emitted:
+    """The document text and what the layout told us about it."""
+
+    text: str
+    pages: list[tuple[int, int]]
+    headings: list[tuple[int, int, int]]  # start, end, level
+    title_lines: list[Line] = field(default_factory=list)
+
+
+class Vocabulary:
+    """Words seen inside lines (not at a line end), to decide how to rejoin hyphenated words."""
+
+    def __init__(self, pages: list[Page]) -> None:
+        self.words: set[str] = set()
+        for page in pages:
+            for line in page.lines:
+                for word in line.words[:-1]:
+                    self.words.add(word.text.lower().strip(".,;:()[]"))
+
+    def join(self, left: str, right: str) -> str:
+        """``left`` ends with a hyphen, ``right`` starts the next line."""
+        stem = left.rstrip("".join(_HYPHENS))
+        head = re.match(r"[\w]+", right)
+        first = head.group(0) if head else right
+        m = re.search(r"[\w]+$", stem)
+        last = m.group(0) if m else stem
+        if left.endswith("\u00ad"):
+            return stem + right
+        if last and (last[-1].isdigit() or last[-1].isupper()) or (first and (first[0].isdigit() or first[0].isupper())):
+            return stem + "-" + right
+        if f"{last}-{first}".lower() in self.words and f"{last}{first}".lower() not in self.words:
+            return stem + "-" + right
+        return stem + right
+
+
+def join_lines(texts: list[str], vocab: Vocabulary) -> str:
+    """Join a paragraph's lines, rejoining words hyphenated at a line end."""
+    out = ""
+    for t in texts:
+        t = t.strip()
+        if not t:
+            continue
+        if out.endswith(_HYPHENS) and len(out) > 1 and out[-2].isalpha() and t[:1].isalpha() and t[:1].islower():
+            out = vocab.join(out, t)
+        elif out:
+            out += " " + t
+        else:
+            out = t
+    return out
+
+
+def _baseline(line: Line) -> float:
+    bottoms = [c.bottom for w in line.words for c in w.chars if not c.superscript and c.text not in "gjpqy,;()[]{}|/Qµβγηρφχψ"]
+    return sorted(bottoms)[len(bottoms) // 2] if bottoms else line.bottom
+
+
+class Emitter:
+    """Builds the text page by page (see the module docstring)."""
+
+    def __init__(self, pages: list[Page], body: float) -> None:
+        self.pages = pages
+        self.body = body
+        self.vocab = Vocabulary(pages)
+        self.in_references = False
+
+    def run(self) -> Emitted:
+        page_blocks = [self._blocks(reading_order(page), page.number) for page in self.pages]
+        self._carry_hyphens(page_blocks)
+        text, spans, headings = "", [], []
+        for n, blocks in enumerate(page_blocks):
+            if n:
+                text += "\n\n"
+            start = len(text)
+            for k, block in enumerate(blocks):
+                body = self._render(block)
+                if not body:
+                    continue
+                if len(text) > start:
+                    text += "\n" if block.kind == "reference" and blocks[k - 1].kind == "reference" else "\n\n"
+                if block.kind == "heading":
+                    headings.append((len(text), len(text) + len(body), block.level))
+                text += body
+            spans.append((start, len(text)))
+        return Emitted(text=text, pages=spans, headings=headings)
+
+    # --- blocks ---------------------------------------------------------------------
+
+    def _blocks(self, placed: list[Placed], page_no: int) -> list[Block]:
+        blocks: list[Block] = []
+        prev: Placed | None = None
+        table: Block | None = None
+        for p in placed:
+            line = p.line
+            text = line_text(line)
+            if not text.strip():
+                continue
+            if table is not None:
+                if self._in_table(table, p, prev):
+                    table.lines.append(line)
+                    prev = p
+                    continue
+                table = None
+            if CAPTION_RE.match(text) and not self.in_references:
+                blocks.append(Block("caption", page_no, [line], line.size, line.bold))
+                table = Block("table", page_no, [], line.size)
+                blocks.append(table)
+                prev = p
+                continue
+            if blocks and blocks[-1].kind == "caption" and not blocks[-1].lines[-1:] == [] and prev is not None and not self._breaks(prev, p, blocks[-1]) and len(line.segments) == 1:
+                blocks[-1].lines.append(line)
+                prev = p
+                continue
+            if self._is_heading_line(line, text):
+                if blocks and blocks[-1].kind == "heading" and prev is not None and not self._breaks(prev, p, blocks[-1], heading=True):
+                    blocks[-1].lines.append(line)
+                else:
+                    blocks.append(Block("heading", page_no, [line], line.size, line.bold, self._level(line, text)))
+                self.in_references = bool(REFERENCES_HEADING_RE.match(text))
+                prev = p
+                continue
+            if self.in_references:
+                self._reference_line(blocks, p, prev, text, page_no)
+                prev = p
+                continue
+            last = blocks[-1] if blocks else None
+            if last is not None and last.kind == "paragraph" and prev is not None and not self._breaks(prev, p, last):
+                last.lines.append(line)
+            else:
+                blocks.append(Block("paragraph", page_no, [line], line.size, line.bold))
+            prev = p
+        # A table block that collected nothing is dropped; its caption stays a caption.
+        return [b for b in blocks if b.kind != "table" or b.lines]
+
+    def _in_table(self, table: Block, p: Placed, prev: Placed | None) -> bool:
+        line = p.line
+        if prev is not None and prev.line.page == line.page and line.top - prev.line.bottom > 2.5 * max(line.size, 1):
+            return False
+        if len(line.segments) >= 2:
+            return True
+        width = p.x_right - p.x_left
+        text = line_text(line)
+        if CAPTION_RE.match(text) or REFERENCES_HEADING_RE.match(text):
+            return False
+        return (line.x1 - line.x0) < 0.6 * width and len(text) < 90
+
+    def _breaks(self, prev: Placed, p: Placed, block: Block, heading: bool = False) -> bool:
+        """True when ``p`` starts a new block after ``prev``."""
+        a, b = prev.line, p.line
+        size = max(a.size, b.size, 1.0)
+        if abs(a.size - b.size) > 0.6 or a.bold != b.bold:
+            return True
+        if len(b.segments) > 1 and not heading:
+            return True
+        same_flow = prev.region == p.region and prev.column == p.column and a.page == b.page
+        prev_text = line_text(a).rstrip()
+        if not same_flow:
+            # Column or page change: continue only an unfinished sentence.
+            nxt = line_text(b).lstrip()
+            return prev_text.endswith(_SENTENCE_END) and not nxt[:1].islower()
+        pitch = _baseline(b) - _baseline(a)
+        if pitch > 1.65 * size or pitch < 0:
+            return True
+        indent = b.x0 - a.x0
+        if indent > 0.7 * size and b.x0 > p.x_left + 0.7 * size:
+            return True
+        if a.x1 < p.x_right - 2.5 * size and prev_text.endswith(_SENTENCE_END):
+            return True
+        return False
+
+    def _is_heading_line(self, line: Line, text: str) -> bool:
+        t = text.strip()
+        if len(t) > _MAX_HEADING_CHARS or len(line.segments) > 2 or not (t[:1].isupper() or t[:1].isdigit()):
+            return False
+        if REFERENCES_HEADING_RE.match(t):
+            return True
+        if t.endswith((".", ",", ";")) and not _NUMBERED_HEADING_RE.match(t) or t.endswith(","):
+            return False
+        larger = line.size >= self.body * 1.12
+        numbered = bool(_NUMBERED_HEADING_RE.match(t)) and (line.bold or larger)
+        caps = t.isupper() and len(t.split()) <= 6 and len(t) >= 4 and line.bold
+        return (line.bold and line.size >= self.body * 0.95) or larger or numbered or caps
+
+    def _level(self, line: Line, text: str) -> int:
+        numbered = _NUMBERED_HEADING_RE.match(text.strip())
+        if numbered:
+            return numbered.group(1).count(".") + 1
+        return 1 if line.size >= self.body * 1.12 or text.isupper() else 2
+
+    def _reference_line(self, blocks: list[Block], p: Placed, prev: Placed | None, text: str, page_no: int) -> None:
+        last = blocks[-1] if blocks and blocks[-1].kind == "reference" else None
+        if last is None or self._new_entry(last, p, prev, text):
+            blocks.append(Block("reference", page_no, [p.line], p.line.size))
+        else:
+            last.lines.append(p.line)
+
+    def _new_entry(self, last: Block, p: Placed, prev: Placed | None, text: str) -> bool:
+        number = _ENTRY_NUMBER_RE.match(text)
+        first = line_text(last.lines[0])
+        first_number = _ENTRY_NUMBER_RE.match(first)
+        if first_number:
+            return bool(number) and int(number.group(1)) == int(first_number.group(1)) + 1
+        # Unnumbered (author–year) lists: hanging indent or a gap opens an entry.
+        a, b = last.lines[0], p.line
+        if prev is None:
+            return True
+        if prev.region != p.region or prev.column != p.column or prev.line.page != b.page:
+            return abs(b.x0 - p.x_left) < 1.0 and line_text(prev.line).rstrip().endswith(".")
+        pitch = _baseline(b) - _baseline(prev.line)
+        if pitch > 1.5 * max(b.size, 1):
+            return True
+        return b.x0 < prev.line.x0 - 0.5 * max(b.size, 1) or (b.x0 <= a.x0 + 0.5 and prev.line.x0 > a.x0 + 2)
+
+    # --- rendering ------------------------------------------------------------------
+
+    def _render(self, block: Block) -> str:
+        if block.kind == "table":
+            return "\n".join(self._table_rows(block.lines))
+        return join_lines([line_text(ln) for ln in block.lines], self.vocab)
+
+    def _table_rows(self, lines: list[Line]) -> list[str]:
+        """Rows with cells in column slots: slots are the x-intervals the cells of the widest
+        rows cover, merged where they overlap."""
+        most = max(len(ln.segments) for ln in lines)
+        basis = [ln for ln in lines if len(ln.segments) >= max(2, most - 1)] or lines
+        intervals: list[list[float]] = []
+        for x0, x1 in sorted(segment_box(s) for ln in basis for s in ln.segments):
+            if intervals and x0 <= intervals[-1][1]:
+                intervals[-1][1] = max(intervals[-1][1], x1)
+            else:
+                intervals.append([x0, x1])
+        rows = []
+        for ln in lines:
+            slots = [""] * len(intervals)
+            for seg in ln.segments:
+                x0, x1 = segment_box(seg)
+                best = max(range(len(intervals)), key=lambda k: (min(x1, intervals[k][1]) - max(x0, intervals[k][0]), -abs(x0 - intervals[k][0])))
+                cell = " ".join(word_text(w) for w in seg)
+                slots[best] = f"{slots[best]} {cell}".strip()
+            row = "\t".join(slots).rstrip("\t")
+            if row.strip():
+                rows.append(row)
+        return rows
+
+    def _carry_hyphens(self, page_blocks: list[list[Block]]) -> None:
+        """A word hyphenated across a page break is completed on the first page."""
+        for blocks, nxt in zip(page_blocks, page_blocks[1:]):
+            last = next((b for b in reversed(blocks) if b.kind == "paragraph"), None)
+            first = next((b for b in nxt if b.kind == "paragraph"), None)
+            if last is None or first is None or not first.lines or not first.lines[0].words:
+                continue
+            tail = line_text(last.lines[-1]).rstrip()
+            if not tail.endswith(_HYPHENS):
+                continue
+            head_line = first.lines[0]
+            head = word_text(head_line.words[0])
+            if not head[:1].islower():
+                continue
+            last.lines.append(Line(words=[head_line.words[0]], top=head_line.top, bottom=head_line.bottom,
+                                   size=head_line.size, bold=head_line.bold, page=last.page, segments=[[head_line.words[0]]]))
+            moved = head_line.words[0]
+            head_line.words = head_line.words[1:]
+            head_line.segments = [kept for s in head_line.segments if (kept := [w for w in s if w is not moved])]
+            if not head_line.words:
+                first.lines.pop(0)
