@@ -24,8 +24,9 @@ _BAND = 0.09  # share of the page height where running headers and footers live
 _REPEAT_SHARE = 0.3  # … and the share of pages they recur on (at least two pages)
 _PAGE_NUMBER_RE = re.compile(r"^\W*(?:page\s+)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?\W*$", re.IGNORECASE)
 _DIGITS_RE = re.compile(r"\d+")
-_MIN_GUTTER = 4.0  # points
-_GUTTER_CROSSING = 0.3  # a gutter is crossed by at most this share of the page's segments
+_MIN_GUTTER = 3.0  # points
+_GUTTER_CROSSING = 0.5  # a gutter is crossed by at most this share of the median crossing count
+_NEAR = 30.0  # points: column text ends (starts) this close to the left (right) of its gutter
 _MIN_SIDE_LINES = 4
 
 
@@ -124,27 +125,29 @@ def find_gutters(page: Page) -> list[float]:
     right = max(b for _, b in segs)
     if right - left < 100:
         return []
-    limit = _GUTTER_CROSSING * len(segs)
     # Crossing counts on a 1-point grid.
-    step = 1.0
-    n = int((right - left) / step) + 1
+    n = int(right - left) + 1
     cover = [0] * n
     for a, b in segs:
-        for k in range(max(0, int((a - left) / step) + 1), min(n, int((b - left) / step))):
+        for k in range(max(0, int(a - left) + 1), min(n, int(b - left))):
             cover[k] += 1
-    gutters: list[float] = []
-    k = 0
     lo, hi = int(0.15 * n), int(0.85 * n)
-    while k < n:
-        if lo <= k <= hi and cover[k] <= limit:
+    limit = max(2, _GUTTER_CROSSING * statistics.median(cover[lo:hi]))
+    gutters: list[float] = []
+    k = lo
+    while k <= hi:
+        if cover[k] <= limit:
             start = k
             while k < n and cover[k] <= limit:
                 k += 1
-            if (k - start) * step >= _MIN_GUTTER:
-                x = left + (start + k) / 2 * step
-                lside = sum(1 for a, b in segs if b <= x)
-                rside = sum(1 for a, b in segs if a >= x)
-                if lside >= _MIN_SIDE_LINES and rside >= _MIN_SIDE_LINES:
+            if k - start >= _MIN_GUTTER:
+                best = min(range(start, k), key=lambda j: (cover[j], abs(j - (start + k) / 2)))
+                x = left + best
+                # Column text ends just left of a gutter and starts just right of it, on more
+                # lines than cross it.
+                ends = sum(1 for a, b in segs if x - _NEAR <= b <= x)
+                starts = sum(1 for a, b in segs if x <= a <= x + _NEAR)
+                if min(ends, starts) >= max(_MIN_SIDE_LINES, cover[best] + 1):
                     gutters.append(x)
         k += 1
     return _thin(gutters, page)
@@ -157,22 +160,21 @@ def _thin(gutters: list[float], page: Page) -> list[float]:
         if out and g - out[-1] < 60:
             continue
         out.append(g)
-    # A column must hold running text: lines at least ~20 points wide on average.
-    bounds = [-1e9, *out, 1e9]
+    # A column must hold running text: a few lines filling most of its width.
+    left_edge = min((ln.x0 for ln in page.lines), default=0.0)
+    right_edge = max((ln.x1 for ln in page.lines), default=0.0)
+    bounds = [left_edge, *out, right_edge]
     good = []
     for i, g in enumerate(out):
-        left = [ln for ln in page.lines if bounds[i] <= ln.x0 and ln.x1 <= g]
-        right = [ln for ln in page.lines if g <= ln.x0 and ln.x1 <= bounds[i + 2]]
-        if _texty(left) and _texty(right):
+        left = [ln for ln in page.lines if bounds[i] - 1 <= ln.x0 and ln.x1 <= g]
+        right = [ln for ln in page.lines if g <= ln.x0 and ln.x1 <= bounds[i + 2] + 1]
+        if _texty(left, g - bounds[i]) and _texty(right, bounds[i + 2] - g):
             good.append(g)
     return good
 
 
-def _texty(lines: list[Line]) -> bool:
-    if len(lines) < _MIN_SIDE_LINES:
-        return False
-    widths = [ln.x1 - ln.x0 for ln in lines]
-    return statistics.median(widths) >= 60
+def _texty(lines: list[Line], width: float) -> bool:
+    return sum(1 for ln in lines if ln.x1 - ln.x0 >= 0.6 * width) >= _MIN_SIDE_LINES
 
 
 @dataclass

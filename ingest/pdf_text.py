@@ -157,7 +157,7 @@ class Emitter:
         self.in_references = False
 
     def run(self) -> Emitted:
-        page_blocks = [self._blocks(reading_order(page), page.number) for page in self.pages]
+        page_blocks = [self._rejoin_around_floats(self._blocks(reading_order(page), page.number)) for page in self.pages]
         self._carry_hyphens(page_blocks)
         text, spans, headings = "", [], []
         for n, blocks in enumerate(page_blocks):
@@ -223,6 +223,27 @@ class Emitter:
             prev = p
         # A table block that collected nothing is dropped; its caption stays a caption.
         return [b for b in blocks if b.kind != "table" or b.lines]
+
+    def _rejoin_around_floats(self, blocks: list[Block], look: int = 5) -> list[Block]:
+        """A paragraph cut mid-sentence by a figure's labels or a float continues after them:
+        its continuation (same font, starting in lower case) is joined to it, and what came
+        between follows the paragraph."""
+        i = 0
+        while i < len(blocks):
+            p = blocks[i]
+            if p.kind == "paragraph" and not self._render(p).rstrip().endswith(_SENTENCE_END):
+                for j in range(i + 1, min(len(blocks), i + 1 + look)):
+                    q = blocks[j]
+                    same_font = q.kind == "paragraph" and abs(q.size - p.size) <= 0.6 and q.bold == p.bold
+                    if same_font and line_text(q.lines[0])[:1].islower():
+                        if all(b.kind != "heading" for b in blocks[i + 1 : j]):
+                            p.lines.extend(q.lines)
+                            blocks.pop(j)
+                        break
+                    if same_font and len(q.lines) > 1:
+                        break
+            i += 1
+        return blocks
 
     def _in_table(self, table: Block, p: Placed, prev: Placed | None) -> bool:
         line = p.line
