@@ -127,14 +127,14 @@ def _metadata(pdf) -> dict[str, str]:  # noqa: ANN001
 # --- front matter ------------------------------------------------------------------------
 
 
-def _title_candidates(lines: list[Line], body: float) -> list[tuple[float, str, list[Line]]]:
-    """Runs of consecutive large-font lines of the first page, largest first."""
+def _title_candidates(lines: list[Line], min_size: float) -> list[tuple[float, str, list[Line]]]:
+    """Runs of consecutive lines of one font size (at least ``min_size``) of the first page, largest first."""
     ordered = sorted(lines, key=lambda ln: (ln.top, ln.x0))
     runs: list[list[Line]] = []
     for ln in ordered:
-        if ln.size < body * _TITLE_SIZE:
+        if ln.size < min_size:
             continue
-        if runs and abs(runs[-1][-1].size - ln.size) < 0.6 and 0 <= ln.top - runs[-1][-1].bottom < 1.2 * ln.size:
+        if runs and abs(runs[-1][-1].size - ln.size) < 0.6 and -0.6 * ln.size <= ln.top - runs[-1][-1].bottom < 1.2 * ln.size:
             runs[-1].append(ln)
         else:
             runs.append([ln])
@@ -148,24 +148,47 @@ def _title_candidates(lines: list[Line], body: float) -> list[tuple[float, str, 
     return sorted(out, key=lambda c: -c[0])
 
 
-def _similar(a: str, b: str) -> float:
+def _norm(s: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", s.lower()).split())
+
+
+def _confirmed_title(meta_title: str, lines: list[Line]) -> str | None:
+    """The consecutive first-page lines that spell the metadata title (which is often cut
+    short or differently hyphenated), or None when the page does not show it."""
     from rapidfuzz import fuzz
 
-    norm = lambda s: " ".join(re.sub(r"[^\w]+", " ", s.lower()).split())  # noqa: E731
-    return fuzz.token_set_ratio(norm(a), norm(b)) / 100
+    target = _norm(meta_title)
+    ordered = [line_text(ln) for ln in sorted(lines, key=lambda ln: (ln.top, ln.x0))]
+    best, best_score = None, 0.0
+    for i, first in enumerate(ordered):
+        if fuzz.partial_ratio(_norm(first), target) < 90:
+            continue
+        text = first
+        score = fuzz.ratio(_norm(text), target)
+        for nxt in ordered[i + 1 : i + 6]:
+            longer = re.sub(r"(\w)[-\u2010\u2011] (\w)", r"\1-\2", f"{text} {nxt}")
+            longer_score = fuzz.ratio(_norm(longer), target)
+            if longer_score <= score:
+                break
+            text, score = longer, longer_score
+        if score > best_score:
+            best, best_score = text, score
+    return " ".join(best.split()) if best is not None and best_score >= 85 else None
 
 
 def _front_matter(out: PdfText, meta: dict[str, str], first_page: list[Line], body: float) -> None:
-    candidates = _title_candidates(first_page, body)
+    candidates = _title_candidates(first_page, body * _TITLE_SIZE)
     meta_title = meta.get("Title", "")
     usable_meta = bool(meta_title) and not _JUNK_TITLE_RE.match(meta_title) and len(meta_title.split()) >= 2
     title = None
     if usable_meta:
         # The metadata title, confirmed (and completed: metadata is often cut) by first-page text.
-        matches = [c for c in candidates if _similar(meta_title, c[1]) >= 0.85]
-        title = max(matches, key=lambda c: len(c[1]))[1] if matches else None
-        if title is None and meta_title.lower()[:40] in " ".join(line_text(ln) for ln in first_page).lower():
-            title = meta_title
+        title = _confirmed_title(meta_title, first_page)
+    if title is None and not candidates:
+        # No larger type: the first bold run of the page's upper half, else its first run.
+        upper = [ln for ln in first_page if ln.top < 0.5 * max((x.bottom for x in first_page), default=1)]
+        runs = sorted(_title_candidates(upper, body * 0.95), key=lambda c: c[2][0].top)
+        candidates = [c for c in runs if all(ln.bold for ln in c[2])] or runs
     if title is None and candidates:
         title = candidates[0][1]
     out.title = title or (meta_title if usable_meta else None)

@@ -82,33 +82,30 @@ def remove_furniture(pages: list[Page]) -> int:
     return dropped + _drop_line_numbers(pages)
 
 
+def _is_number_segment(seg: list) -> bool:
+    return len(seg) == 1 and seg[0].text.isdigit() and len(seg[0].text) <= 5
+
+
 def _drop_line_numbers(pages: list[Page]) -> int:
-    """Digit-only segments in a margin column, left or right of all other text of the page."""
+    """Manuscript line numbers: digit-only lines in a margin beside the text, or a digit-only
+    first segment a gap away from the text on most lines of a page."""
     dropped = 0
     for page in pages:
-        numeric = [ln for ln in page.lines if len(ln.words) == 1 and ln.text.isdigit() and len(ln.text) <= 4]
-        others = [ln for ln in page.lines if ln not in numeric]
-        if len(numeric) < 8 or not others:
-            continue
-        left = min(ln.x0 for ln in others)
-        right = max(ln.x1 for ln in others)
-        margin = [ln for ln in numeric if ln.x1 <= left + 1 or ln.x0 >= right - 1]
-        if len(margin) >= 8:
-            ids = {id(ln) for ln in margin}
-            page.lines = [ln for ln in page.lines if id(ln) not in ids]
-            dropped += len(margin)
-        # Line numbers drawn on the text line itself become a first word: handled by
-        # the segment gap (they sit a gutter away) — strip such leading segments.
-        stripped = 0
-        for ln in page.lines:
-            if len(ln.segments) > 1 and ln.segments[0][0].text.isdigit() and len(ln.segments[0]) == 1:
-                stripped += 1
-        if stripped >= max(8, len(page.lines) // 2):
-            for ln in page.lines:
-                if len(ln.segments) > 1 and ln.segments[0][0].text.isdigit() and len(ln.segments[0]) == 1:
-                    ln.words = ln.words[1:]
-                    ln.segments = ln.segments[1:]
-            dropped += stripped
+        numeric = [ln for ln in page.lines if len(ln.segments) == 1 and _is_number_segment(ln.segments[0])]
+        others = sorted(ln.x0 for ln in page.lines if ln not in numeric)
+        if len(numeric) >= 8 and others:
+            left = others[len(others) // 20]
+            right = sorted((ln.x1 for ln in page.lines if ln not in numeric), reverse=True)[len(others) // 20]
+            margin = {id(ln) for ln in numeric if ln.x1 <= left + 1 or ln.x0 >= right - 1}
+            if len(margin) >= 8:
+                page.lines = [ln for ln in page.lines if id(ln) not in margin]
+                dropped += len(margin)
+        leading = [ln for ln in page.lines if len(ln.segments) > 1 and _is_number_segment(ln.segments[0])]
+        if len(leading) >= max(8, len(page.lines) // 2):
+            for ln in leading:
+                ln.words = ln.words[1:]
+                ln.segments = ln.segments[1:]
+            dropped += len(leading)
     return dropped
 
 
@@ -188,7 +185,7 @@ class Placed:
     region: int  # lines of one region and column are read together
 
 
-_FLOAT_RE = re.compile(r"^\s*(?:Table|Fig\.?|Figure|Supplementary\s+(?:Table|Figure))\s*[S]?\d", re.IGNORECASE)
+FLOAT_RE = re.compile(r"^\s*(?:Table|Fig\.?|Figure|Supplementary\s+(?:Table|Figure))\s*[S]?\d", re.IGNORECASE)
 
 
 def reading_order(page: Page) -> list[Placed]:
@@ -246,7 +243,7 @@ def reading_order(page: Page) -> list[Placed]:
 
 
 def _is_float(group: list[Line]) -> bool:
-    if any(_FLOAT_RE.match(ln.text) for ln in group[:3]):
+    if any(FLOAT_RE.match(ln.text) for ln in group[:3]):
         return True
     return sum(1 for ln in group if len(ln.segments) >= 3) * 2 >= len(group)
 

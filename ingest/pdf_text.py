@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from citeqa.ingest.pdf_chars import Line, Word
-from citeqa.ingest.pdf_layout import Page, Placed, reading_order, segment_box
+from citeqa.ingest.pdf_layout import FLOAT_RE, Page, Placed, reading_order, segment_box
 from citeqa.ingest.references import HEADING_RE as REFERENCES_HEADING_RE
 from citeqa.ingest.tables import CAPTION_RE
 
@@ -147,6 +147,17 @@ def _baseline(line: Line) -> float:
     return sorted(bottoms)[len(bottoms) // 2] if bottoms else line.bottom
 
 
+def _typical_pitch(placed: list[Placed]) -> float:
+    """The median distance between consecutive baselines of a page's running text."""
+    pitches = [
+        _baseline(b.line) - _baseline(a.line)
+        for a, b in zip(placed, placed[1:])
+        if a.region == b.region and a.column == b.column and abs(a.line.size - b.line.size) < 0.3
+    ]
+    pitches = sorted(p for p in pitches if 0 < p < 4 * max(a.line.size for a in placed))
+    return pitches[len(pitches) // 2] if pitches else 0.0
+
+
 class Emitter:
     """Builds the text page by page (see the module docstring)."""
 
@@ -155,9 +166,14 @@ class Emitter:
         self.body = body
         self.vocab = Vocabulary(pages)
         self.in_references = False
+        self.pitch = 0.0
 
     def run(self) -> Emitted:
-        page_blocks = [self._rejoin_around_floats(self._blocks(reading_order(page), page.number)) for page in self.pages]
+        page_blocks = []
+        for page in self.pages:
+            placed = reading_order(page)
+            self.pitch = _typical_pitch(placed)
+            page_blocks.append(self._rejoin_around_floats(self._blocks(placed, page.number)))
         self._carry_hyphens(page_blocks)
         text, spans, headings = "", [], []
         for n, blocks in enumerate(page_blocks):
@@ -235,12 +251,13 @@ class Emitter:
                 for j in range(i + 1, min(len(blocks), i + 1 + look)):
                     q = blocks[j]
                     same_font = q.kind == "paragraph" and abs(q.size - p.size) <= 0.6 and q.bold == p.bold
-                    if same_font and line_text(q.lines[0])[:1].islower():
+                    first = line_text(q.lines[0])
+                    if same_font and first[:1].islower():
                         if all(b.kind != "heading" for b in blocks[i + 1 : j]):
                             p.lines.extend(q.lines)
                             blocks.pop(j)
                         break
-                    if same_font and len(q.lines) > 1:
+                    if same_font and not FLOAT_RE.match(first) and not (j > i + 1 and FLOAT_RE.match(line_text(blocks[j - 1].lines[0]))):
                         break
             i += 1
         return blocks
@@ -272,7 +289,7 @@ class Emitter:
             nxt = line_text(b).lstrip()
             return prev_text.endswith(_SENTENCE_END) and not nxt[:1].islower()
         pitch = _baseline(b) - _baseline(a)
-        if pitch > 1.65 * size or pitch < 0:
+        if pitch > max(1.65 * size, 1.35 * self.pitch) or pitch < 0:
             return True
         indent = b.x0 - a.x0
         if indent > 0.7 * size and b.x0 > p.x_left + 0.7 * size:
@@ -289,7 +306,7 @@ class Emitter:
             return True
         if t.endswith((".", ",", ";")) and not _NUMBERED_HEADING_RE.match(t) or t.endswith(","):
             return False
-        larger = line.size >= self.body * 1.12
+        larger = line.size >= self.body * 1.08 and line.size - self.body >= 0.7
         numbered = bool(_NUMBERED_HEADING_RE.match(t)) and (line.bold or larger)
         caps = t.isupper() and len(t.split()) <= 6 and len(t) >= 4 and line.bold
         return (line.bold and line.size >= self.body * 0.95) or larger or numbered or caps
@@ -298,7 +315,7 @@ class Emitter:
         numbered = _NUMBERED_HEADING_RE.match(text.strip())
         if numbered:
             return numbered.group(1).count(".") + 1
-        return 1 if line.size >= self.body * 1.12 or text.isupper() else 2
+        return 1 if line.size >= self.body * 1.08 or text.isupper() else 2
 
     def _reference_line(self, blocks: list[Block], p: Placed, prev: Placed | None, text: str, page_no: int) -> None:
         last = blocks[-1] if blocks and blocks[-1].kind == "reference" else None
