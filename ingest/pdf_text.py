@@ -15,6 +15,7 @@ Unicode superscripts (``interpret.¹²``) so a citation marker is never read as 
 from __future__ import annotations
 
 import re
+import statistics
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -263,16 +264,20 @@ class Emitter:
         return blocks
 
     def _in_table(self, table: Block, p: Placed, prev: Placed | None) -> bool:
+        """A table goes on, line after line, until a gap, a caption or heading, or a line of
+        running text (wide, many words, no figures)."""
         line = p.line
-        if prev is not None and prev.line.page == line.page and line.top - prev.line.bottom > 2.5 * max(line.size, 1):
+        if prev is not None and (prev.line.page != line.page or line.top - prev.line.bottom > 2.5 * max(line.size, 1)):
+            return False
+        text = line_text(line)
+        if CAPTION_RE.match(text) or REFERENCES_HEADING_RE.match(text) or FLOAT_RE.match(text):
             return False
         if len(line.segments) >= 2:
             return True
         width = p.x_right - p.x_left
-        text = line_text(line)
-        if CAPTION_RE.match(text) or REFERENCES_HEADING_RE.match(text):
-            return False
-        return (line.x1 - line.x0) < 0.6 * width and len(text) < 90
+        words = text.split()
+        prose = (line.x1 - line.x0) >= 0.8 * width and len(words) >= 8 and not any(ch.isdigit() for ch in text)
+        return not prose and not (table.lines and line.size > max(ln.size for ln in table.lines) + 0.6)
 
     def _breaks(self, prev: Placed, p: Placed, block: Block, heading: bool = False) -> bool:
         """True when ``p`` starts a new block after ``prev``."""
@@ -349,24 +354,27 @@ class Emitter:
         return join_lines([line_text(ln) for ln in block.lines], self.vocab)
 
     def _table_rows(self, lines: list[Line]) -> list[str]:
-        """Rows with cells in column slots: slots are the x-intervals the cells of the widest
-        rows cover, merged where they overlap."""
-        most = max(len(ln.segments) for ln in lines)
-        basis = [ln for ln in lines if len(ln.segments) >= max(2, most - 1)] or lines
+        """Rows with cells in column slots. The slots are the x-intervals covered by the words
+        of the table's data rows (rows holding a figure), merged where they overlap or nearly
+        touch: whitespace that runs down the whole table separates columns."""
+        numeric = [ln for ln in lines if sum(any(ch.isdigit() for ch in w.text) for w in ln.words) >= 1 and len(ln.words) > 1]
+        basis = numeric if len(numeric) >= 2 else lines
+        gap = 0.45 * max(statistics.median(ln.size for ln in basis), 1.0)
         intervals: list[list[float]] = []
-        for x0, x1 in sorted(segment_box(s) for ln in basis for s in ln.segments):
-            if intervals and x0 <= intervals[-1][1]:
+        for x0, x1 in sorted((w.x0, w.x1) for ln in basis for w in ln.words):
+            if intervals and x0 <= intervals[-1][1] + gap:
                 intervals[-1][1] = max(intervals[-1][1], x1)
             else:
                 intervals.append([x0, x1])
         rows = []
         for ln in lines:
             slots = [""] * len(intervals)
-            for seg in ln.segments:
-                x0, x1 = segment_box(seg)
-                best = max(range(len(intervals)), key=lambda k: (min(x1, intervals[k][1]) - max(x0, intervals[k][0]), -abs(x0 - intervals[k][0])))
-                cell = " ".join(word_text(w) for w in seg)
-                slots[best] = f"{slots[best]} {cell}".strip()
+            for word in ln.words:
+                best = max(
+                    range(len(intervals)),
+                    key=lambda k: (min(word.x1, intervals[k][1]) - max(word.x0, intervals[k][0]), -abs(word.x0 - intervals[k][0])),
+                )
+                slots[best] = f"{slots[best]} {word_text(word)}".strip()
             row = "\t".join(slots).rstrip("\t")
             if row.strip():
                 rows.append(row)
