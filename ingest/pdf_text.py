@@ -167,6 +167,8 @@ class Emitter:
         self.body = body
         self.vocab = Vocabulary(pages)
         self.in_references = False
+        self.reference: Block | None = None  # the reference entry being read (may be on an earlier page)
+        self.reference_number: int | None = None  # its number, in a numbered list
         self.pitch = 0.0
 
     def run(self) -> Emitted:
@@ -226,10 +228,21 @@ class Emitter:
                 else:
                     blocks.append(Block("heading", page_no, [line], line.size, line.bold, self._level(line, text)))
                 self.in_references = bool(REFERENCES_HEADING_RE.match(text))
+                self.reference, self.reference_number = None, None
                 prev = p
                 continue
             if self.in_references:
-                self._reference_line(blocks, p, prev, text, page_no)
+                if self._reference_line(blocks, p, prev, text, page_no):
+                    prev = p
+                    continue
+                self.in_references, self.reference, self.reference_number = False, None, None
+            if len(line.segments) >= 2 and not self._is_heading_line(line, text):
+                # Rows without a caption (a table continued from the previous page, an array
+                # of values): tab-separated rows too.
+                if blocks and blocks[-1].kind == "table" and prev is not None and prev.line in blocks[-1].lines:
+                    blocks[-1].lines.append(line)
+                else:
+                    blocks.append(Block("table", page_no, [line], line.size))
                 prev = p
                 continue
             last = blocks[-1] if blocks else None
@@ -267,7 +280,7 @@ class Emitter:
         """A table goes on, line after line, until a gap, a caption or heading, or a line of
         running text (wide, many words, no figures)."""
         line = p.line
-        if prev is not None and (prev.line.page != line.page or line.top - prev.line.bottom > 2.5 * max(line.size, 1)):
+        if prev is not None and (prev.line.page != line.page or line.top - prev.line.bottom > 3 * max(line.size, prev.line.size, 1)):
             return False
         text = line_text(line)
         if CAPTION_RE.match(text) or REFERENCES_HEADING_RE.match(text) or FLOAT_RE.match(text):
@@ -322,20 +335,30 @@ class Emitter:
             return numbered.group(1).count(".") + 1
         return 1 if line.size >= self.body * 1.08 or text.isupper() else 2
 
-    def _reference_line(self, blocks: list[Block], p: Placed, prev: Placed | None, text: str, page_no: int) -> None:
-        last = blocks[-1] if blocks and blocks[-1].kind == "reference" else None
-        if last is None or self._new_entry(last, p, prev, text):
-            blocks.append(Block("reference", page_no, [p.line], p.line.size))
-        else:
+    def _reference_line(self, blocks: list[Block], p: Placed, prev: Placed | None, text: str, page_no: int) -> bool:
+        """Add a line of the reference list; False when the line ends the list."""
+        last = self.reference
+        number = _ENTRY_NUMBER_RE.match(text)
+        gap = prev is not None and prev.line.page == p.line.page and _baseline(p.line) - _baseline(prev.line) > 1.8 * max(self.pitch, p.line.size)
+        if last is not None and self.reference_number is not None:
+            if number and int(number.group(1)) == self.reference_number + 1:
+                self.reference_number += 1
+            elif gap:
+                return False  # after a numbered list: back to running text
+            else:
+                last.lines.append(p.line)
+                return True
+        elif last is not None and not self._new_entry(last, p, prev, text):
             last.lines.append(p.line)
+            return True
+        elif last is None and number:
+            self.reference_number = int(number.group(1))
+        self.reference = Block("reference", page_no, [p.line], p.line.size)
+        blocks.append(self.reference)
+        return True
 
     def _new_entry(self, last: Block, p: Placed, prev: Placed | None, text: str) -> bool:
-        number = _ENTRY_NUMBER_RE.match(text)
-        first = line_text(last.lines[0])
-        first_number = _ENTRY_NUMBER_RE.match(first)
-        if first_number:
-            return bool(number) and int(number.group(1)) == int(first_number.group(1)) + 1
-        # Unnumbered (author–year) lists: hanging indent or a gap opens an entry.
+        """In an unnumbered (author–year) list, a hanging indent or a gap opens an entry."""
         a, b = last.lines[0], p.line
         if prev is None:
             return True
@@ -369,12 +392,16 @@ class Emitter:
         rows = []
         for ln in lines:
             slots = [""] * len(intervals)
-            for word in ln.words:
+            # Cells are the line's segments when it has several (a header cell wider than its
+            # column stays whole), else its words.
+            cells = ln.segments if len(ln.segments) > 1 else [[w] for w in ln.words]
+            for cell in cells:
+                x0, x1 = segment_box(cell)
                 best = max(
                     range(len(intervals)),
-                    key=lambda k: (min(word.x1, intervals[k][1]) - max(word.x0, intervals[k][0]), -abs(word.x0 - intervals[k][0])),
+                    key=lambda k: (min(x1, intervals[k][1]) - max(x0, intervals[k][0]), -abs(x0 - intervals[k][0])),
                 )
-                slots[best] = f"{slots[best]} {word_text(word)}".strip()
+                slots[best] = f"{slots[best]} {' '.join(word_text(w) for w in cell)}".strip()
             row = "\t".join(slots).rstrip("\t")
             if row.strip():
                 rows.append(row)
