@@ -143,6 +143,15 @@ def _quiet_libraries() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+def _quiet_pdf_libraries() -> None:
+    """PDF libraries' font and parsing warnings go to the log (``-v``), not the terminal."""
+    import warnings
+
+    for name in ("pypdf", "pdfminer", "pypdfium2"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", module=r"pypdf(ium2)?\b")
+
+
 # --- root ----------------------------------------------------------------------------
 
 
@@ -179,10 +188,16 @@ def ingest(
     ctx: typer.Context,
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the corpus folder).")] = None,
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help="Progress bars (default: on a terminal).")] = None,
+    prune: Annotated[bool, typer.Option("--prune", help="Also drop indexed documents whose files are gone from the given folders.")] = False,
+    replace: Annotated[bool, typer.Option("--replace", help="Index exactly these files: drop every other indexed document.")] = False,
 ) -> None:
-    """Index documents (.pdf, .txt, .md): parse, chunk, embed (reusing unchanged chunks), save."""
+    """Add or update documents (.pdf, .txt, .md) in the index, keeping the others: parse, chunk,
+    embed (reusing unchanged chunks), save. Removing is explicit: --prune, --replace."""
     settings = _settings(ctx)
+    if prune and replace:
+        _fail("--prune and --replace exclude each other (--replace already drops everything not given)", 2)
     with _friendly():
+        from citeqa.index.store import Existing
         from citeqa.ingest.pipeline import find_corpus_files
 
         sources = list(paths) if paths else [Path(settings.corpus_dir)]
@@ -195,11 +210,16 @@ def ingest(
         from citeqa.index.store import build_index
 
         show = sys.stderr.isatty() if progress is None else progress
+        _quiet_pdf_libraries()
         embedder = make_embedder(settings)
-        report = build_index(files, Path(settings.index_dir), embedder, progress=show)
+        existing = Existing.replace if replace else Existing.prune if prune else Existing.keep
+        # Files named explicitly are what is added; folders are searched (and pruned with --prune).
+        report = build_index(files if not prune else sources, Path(settings.index_dir), embedder, progress=show, existing=existing)
     out = _out()
+    kept = f", kept {report.kept} other(s)" if report.kept else ""
+    removed = f", removed {report.removed}" if report.removed else ""
     out.print(
-        f"indexed {report.documents} document(s), {report.chunks} chunks "
+        f"indexed {report.documents} document(s){kept}{removed}, {report.chunks} chunks "
         f"({report.embedded} embedded, {report.reused} reused) into {report.index_dir} in {report.seconds:.1f}s"
     )
     err = _err()

@@ -142,8 +142,9 @@ def find_gutters(page: Page) -> list[float]:
                 x = left + best
                 # Column text ends just left of a gutter and starts just right of it, on more
                 # lines than cross it.
-                ends = sum(1 for a, b in segs if x - _NEAR <= b <= x)
-                starts = sum(1 for a, b in segs if x <= a <= x + _NEAR)
+                gap_left, gap_right = left + start, left + k
+                ends = sum(1 for a, b in segs if gap_left - _NEAR <= b <= x)
+                starts = sum(1 for a, b in segs if x <= a <= gap_right + _NEAR)
                 if min(ends, starts) >= max(_MIN_SIDE_LINES, cover[best] + 1):
                     gutters.append(x)
         k += 1
@@ -165,12 +166,16 @@ def _thin(gutters: list[float], page: Page) -> list[float]:
     for i, g in enumerate(out):
         left = [ln for ln in page.lines if bounds[i] - 1 <= ln.x0 and ln.x1 <= g]
         right = [ln for ln in page.lines if g <= ln.x0 and ln.x1 <= bounds[i + 2] + 1]
-        if _texty(left, g - bounds[i]) and _texty(right, bounds[i + 2] - g):
+        if _texty(left) and _texty(right):
             good.append(g)
     return good
 
 
-def _texty(lines: list[Line], width: float) -> bool:
+def _texty(lines: list[Line]) -> bool:
+    """Running text: several lines filling most of the column's width."""
+    if not lines:
+        return False
+    width = max(ln.x1 for ln in lines) - min(ln.x0 for ln in lines)
     return sum(1 for ln in lines if ln.x1 - ln.x0 >= 0.6 * width) >= _MIN_SIDE_LINES
 
 
