@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from citeqa.ingest.pdf_chars import Line, Word
 from citeqa.ingest.pdf_layout import FLOAT_RE, Page, Placed, reading_order, segment_box
 from citeqa.ingest.references import HEADING_RE as REFERENCES_HEADING_RE
-from citeqa.ingest.tables import CAPTION_RE
+from citeqa.ingest.lines import Line as TextLine
+from citeqa.ingest.tables import CAPTION_RE, is_footnote_line
 
 _SUPER_MAP = str.maketrans(
     "0123456789+-−()=,abcdefghijklmnoprstuvwxyz",
@@ -146,6 +147,25 @@ def join_lines(texts: list[str], vocab: Vocabulary) -> str:
 def _baseline(line: Line) -> float:
     bottoms = [c.bottom for w in line.words for c in w.chars if not c.superscript and c.text not in "gjpqy,;()[]{}|/Qµβγηρφχψ"]
     return sorted(bottoms)[len(bottoms) // 2] if bottoms else line.bottom
+
+
+def _split_cell(cell: list[Word], intervals: list[list[float]]) -> list[list[Word]]:
+    """Split a segment whose words fall into different column slots ("Yes (%) No (%)")."""
+    def slot(word: Word) -> int | None:
+        # The slot holding most of the word (headers are often wider than their figures).
+        overlaps = [min(word.x1, b) - max(word.x0, a) for a, b in intervals]
+        return max(range(len(intervals)), key=lambda k: overlaps[k])
+
+    slots = [slot(w) for w in cell]
+    if None in slots or len(set(slots)) < 2:
+        return [cell]
+    parts: list[list[Word]] = [[cell[0]]]
+    for prev, word, a, b in zip(cell, cell[1:], slots, slots[1:]):
+        if a != b:
+            parts.append([word])
+        else:
+            parts[-1].append(word)
+    return parts
 
 
 def _typical_pitch(placed: list[Placed]) -> float:
@@ -285,6 +305,8 @@ class Emitter:
         text = line_text(line)
         if CAPTION_RE.match(text) or REFERENCES_HEADING_RE.match(text) or FLOAT_RE.match(text):
             return False
+        if table.lines and is_footnote_line(TextLine(0, len(text), text)):
+            return False  # the table's footnotes follow as paragraphs
         if len(line.segments) >= 2:
             return True
         width = p.x_right - p.x_left
@@ -395,6 +417,7 @@ class Emitter:
             # Cells are the line's segments when it has several (a header cell wider than its
             # column stays whole), else its words.
             cells = ln.segments if len(ln.segments) > 1 else [[w] for w in ln.words]
+            cells = [part for cell in cells for part in _split_cell(cell, intervals)]
             for cell in cells:
                 x0, x1 = segment_box(cell)
                 best = max(
