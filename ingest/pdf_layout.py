@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from citeqa.ingest.pdf_chars import Line
 
 _BAND = 0.09  # share of the page height where running headers and footers live
-_REPEAT_SHARE = 0.3  # … and the share of pages they recur on (at least two pages)
+_REPEAT_BAND = 0.2  # a line repeated on many pages is furniture within this share of the height
+_REPEAT_SHARE = 0.3
+_LONG_REPEAT = 25  # characters: a line this long repeated on half the pages is furniture wherever it stands  # … and the share of pages they recur on (at least two pages)
 _PAGE_NUMBER_RE = re.compile(r"^\W*(?:page\s+)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?\W*$", re.IGNORECASE)
 _DIGITS_RE = re.compile(r"\d+")
 _MIN_GUTTER = 3.0  # points
@@ -45,10 +47,10 @@ def _key(line: Line) -> str:
     return _DIGITS_RE.sub("#", " ".join(line.text.lower().split()))
 
 
-def _band(line: Line, page: Page) -> str | None:
-    if line.bottom <= page.height * _BAND + 2:
+def _band(line: Line, page: Page, share: float = _BAND) -> str | None:
+    if line.bottom <= page.height * share + 2:
         return "top"
-    if line.top >= page.height * (1 - _BAND) - 2:
+    if line.top >= page.height * (1 - share) - 2:
         return "bottom"
     return None
 
@@ -60,9 +62,11 @@ def remove_furniture(pages: list[Page]) -> int:
         How many lines were dropped.
     """
     seen: dict[tuple[str, str], set[int]] = defaultdict(set)
+    anywhere: dict[str, set[int]] = defaultdict(set)
     for page in pages:
         for line in page.lines:
-            band = _band(line, page)
+            anywhere[_key(line)].add(page.number)
+            band = _band(line, page, _REPEAT_BAND)
             if band:
                 seen[(band, _key(line))].add(page.number)
     need = max(2, round(_REPEAT_SHARE * len(pages)))
@@ -70,10 +74,12 @@ def remove_furniture(pages: list[Page]) -> int:
     for page in pages:
         keep = []
         for line in page.lines:
-            band = _band(line, page)
-            furniture = band is not None and (
-                len(seen[(band, _key(line))]) >= need or bool(_PAGE_NUMBER_RE.match(line.text))
-            )
+            band = _band(line, page, _REPEAT_BAND)
+            key = _key(line)
+            furniture = (band is not None and (
+                len(seen[(band, key)]) >= need
+                or (_band(line, page) is not None and bool(_PAGE_NUMBER_RE.match(line.text)))
+            )) or (len(key) >= _LONG_REPEAT and len(anywhere[key]) >= max(3, len(pages) / 2))
             if furniture:
                 dropped += 1
             else:
@@ -87,25 +93,27 @@ def _is_number_segment(seg: list) -> bool:
 
 
 def _drop_line_numbers(pages: list[Page]) -> int:
-    """Manuscript line numbers: digit-only lines in a margin beside the text, or a digit-only
-    first segment a gap away from the text on most lines of a page."""
+    """Manuscript line numbers: on most lines of a page, a number alone or as the line's first
+    segment (a gap away from the text), all right-aligned on one x position in a margin."""
     dropped = 0
     for page in pages:
-        numeric = [ln for ln in page.lines if len(ln.segments) == 1 and _is_number_segment(ln.segments[0])]
-        others = sorted(ln.x0 for ln in page.lines if ln not in numeric)
-        if len(numeric) >= 8 and others:
-            left = others[len(others) // 20]
-            right = sorted((ln.x1 for ln in page.lines if ln not in numeric), reverse=True)[len(others) // 20]
-            margin = {id(ln) for ln in numeric if ln.x1 <= left + 1 or ln.x0 >= right - 1}
-            if len(margin) >= 8:
-                page.lines = [ln for ln in page.lines if id(ln) not in margin]
-                dropped += len(margin)
+        lone = [ln for ln in page.lines if len(ln.segments) == 1 and _is_number_segment(ln.segments[0])]
         leading = [ln for ln in page.lines if len(ln.segments) > 1 and _is_number_segment(ln.segments[0])]
-        if len(leading) >= max(8, len(page.lines) // 2):
-            for ln in leading:
+        if len(lone) + len(leading) < max(8, len(page.lines) // 2):
+            continue
+        ends = sorted(ln.segments[0][0].x1 for ln in lone + leading)
+        column = ends[len(ends) // 2]
+        aligned = lambda ln: abs(ln.segments[0][0].x1 - column) <= 12  # noqa: E731
+        if sum(1 for ln in lone + leading if aligned(ln)) < 0.8 * len(ends):
+            continue  # numbers scattered over the page: a table, not line numbers
+        for ln in leading:
+            if aligned(ln):
                 ln.words = ln.words[1:]
                 ln.segments = ln.segments[1:]
-            dropped += len(leading)
+                dropped += 1
+        gone = {id(ln) for ln in lone if aligned(ln)}
+        page.lines = [ln for ln in page.lines if id(ln) not in gone]
+        dropped += len(gone)
     return dropped
 
 
