@@ -177,7 +177,7 @@ def group_lines(chars: list[Char], page_number: int, gap_factor: float = 0.9) ->
     lines = [_make_line(cs, page_number) for cs in _merge_same_baseline(raw_lines)]
     lines = [line for line in lines if line.words]
     for line in lines:
-        line.segments = _segments(line, gap_factor)
+        line.segments = split_segments(line, gap_factor)
     lines.sort(key=lambda ln: (round(ln.bottom, 0), ln.x0))
     return lines
 
@@ -273,7 +273,7 @@ def _make_line(chars: list[Char], page_number: int) -> Line:
     return Line(words=words, top=top, bottom=bottom, size=size, bold=bold, page=page_number)
 
 
-def _segments(line: Line, gap_factor: float) -> list[list[Word]]:
+def split_segments(line: Line, gap_factor: float = 0.9) -> list[list[Word]]:
     """Split a line's words where the gap is wider than ``gap_factor`` × the font size."""
     segs: list[list[Word]] = [[line.words[0]]]
     for prev, word in zip(line.words, line.words[1:]):

@@ -18,7 +18,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from citeqa.ingest.pdf_chars import Line
+from citeqa.ingest.pdf_chars import Line, split_segments
 
 _BAND = 0.09  # share of the page height where running headers and footers live
 _REPEAT_BAND = 0.2  # a line repeated on many pages is furniture within this share of the height
@@ -196,6 +196,7 @@ class Placed:
     x_left: float  # left edge of its column or of the page's text
     x_right: float
     region: int  # lines of one region and column are read together
+    in_table: bool = False  # a caption or row of a table region (see :func:`table_regions`)
 
 
 FLOAT_RE = re.compile(r"^\s*(?:Table|Fig\.?|Figure|Supplementary\s+(?:Table|Figure))\s*[S]?\d", re.IGNORECASE)
@@ -213,11 +214,18 @@ def reading_order(page: Page) -> list[Placed]:
     gutters = find_gutters(page)
     text_left = min(ln.x0 for ln in page.lines)
     text_right = max(ln.x1 for ln in page.lines)
-    if not gutters:
-        return [Placed(ln, None, text_left, text_right, 0) for ln in sorted(page.lines, key=lambda ln: (ln.bottom, ln.x0))]
     edges = [text_left, *gutters, text_right]
-    parts = sorted((p for ln in page.lines for p in _split_at_gutters(ln, edges)), key=lambda ln: (ln.top, ln.x0))
-    # Consecutive full-width lines form groups; column lines stay single.
+    tables = table_regions(page.lines, gutters, edges)
+    members = {id(ln) for _, _, lines, originals in tables for ln in originals}
+    rest = [ln for ln in page.lines if id(ln) not in members]
+    if not gutters:
+        units: list[tuple[float, list[Placed]]] = [
+            (ln.top, [Placed(ln, None, text_left, text_right, 0)]) for ln in rest
+        ]
+        units += [(lines[0].top, [Placed(ln, None, x0, x1, 0, True) for ln in lines]) for x0, x1, lines, _ in tables]
+        return [p for _, group in sorted(units, key=lambda u: u[0]) for p in group]
+    parts = sorted((p for ln in rest for p in _split_at_gutters(ln, edges)), key=lambda ln: (ln.top, ln.x0))
+    # Consecutive full-width lines form groups; column lines stay single; a table region is one item.
     items: list[tuple[int | None, list[Line]]] = []
     for ln in parts:
         col = _column_of(ln, gutters)
@@ -225,6 +233,10 @@ def reading_order(page: Page) -> list[Placed]:
             items[-1][1].append(ln)
         else:
             items.append((col, [ln]))
+    for _, _, lines, _ in tables:
+        at = next((k for k, (_, group) in enumerate(items) if group[0].top > lines[0].top), len(items))
+        items.insert(at, (-1, lines))
+    bounds = {id(lines[0]): (x0, x1) for x0, x1, lines, _ in tables}
     out: list[Placed] = []
     region: list[tuple[int, Line]] = []
     floats: list[list[Line]] = []
@@ -238,12 +250,15 @@ def reading_order(page: Page) -> list[Placed]:
         region.clear()
         region_no += 1
         for group in floats:
-            out.extend(Placed(ln, None, text_left, text_right, region_no) for ln in group)
+            x0, x1 = bounds.get(id(group[0]), (text_left, text_right))
+            out.extend(Placed(ln, None, x0, x1, region_no, id(group[0]) in bounds) for ln in group)
             region_no += 1
         floats.clear()
 
     for col, group in items:
-        if col is not None:
+        if col == -1:
+            floats.append(group)
+        elif col is not None:
             region.append((col, group[0]))
         elif _is_float(group):
             floats.append(group)
@@ -253,6 +268,82 @@ def reading_order(page: Page) -> list[Placed]:
             region_no += 1
     flush()
     return out
+
+
+def table_regions(
+    lines: list[Line], gutters: list[float], edges: list[float]
+) -> list[tuple[float, float, list[Line], list[Line]]]:
+    """Tables below a ``Table N`` caption: ``(x0, x1, rows, original lines)`` each.
+
+    The region spans the caption's column, or the whole text width when the caption or the
+    lines right below it cross a gutter; it runs down from the caption while lines follow
+    closely and are not running text, and ends after the table's footnotes. Pieces of one row
+    written separately are merged into one line per baseline.
+    """
+    from citeqa.ingest.tables import CAPTION_RE, is_footnote_line
+    from citeqa.ingest.lines import Line as TextLine
+
+    ordered = sorted(lines, key=lambda ln: (ln.top, ln.x0))
+    used: set[int] = set()
+    out = []
+    for i, cap in enumerate(ordered):
+        if id(cap) in used or not CAPTION_RE.match(cap.text):
+            continue
+        col = _column_of(cap, gutters) if gutters else None
+        x0, x1 = (edges[0], edges[-1]) if col is None else (edges[col], edges[col + 1])
+        below = [
+            ln for ln in ordered[i + 1 : i + 12]
+            if ln.top < cap.bottom + 8 * cap.size and min(ln.x1, x1) > max(ln.x0, x0)  # under the caption
+        ]
+        if col is not None and any(ln.x1 > x1 + 2 or ln.x0 < x0 - 2 for ln in below):
+            x0, x1 = edges[0], edges[-1]
+        region, last, rows, notes = [cap], cap, 0, False
+        for ln in ordered[i + 1 :]:
+            if id(ln) in used or ln.x1 < x0 - 2 or ln.x0 > x1 + 2:
+                continue  # another column
+            if ln.top - last.bottom > 3 * max(ln.size, last.size, 1.0) or FLOAT_RE.match(ln.text):
+                break
+            text = ln.text
+            if is_footnote_line(TextLine(0, len(text), text)) and rows:
+                notes = True
+            elif notes and ln.top - last.bottom > 0.8 * ln.size:
+                break
+            elif not notes and _prose(ln, x1 - x0) and rows:
+                break
+            region.append(ln)
+            rows += len(ln.segments) > 1
+            last = ln
+        if rows:
+            used.update(id(ln) for ln in region)
+            out.append((x0, x1, [region[0], *_merge_rows(region[1:])], region))
+    return out
+
+
+def _prose(line: Line, width: float) -> bool:
+    """A line of running text: one segment, most of the width, many words, no figures."""
+    text = line.text
+    return (
+        len(line.segments) == 1
+        and line.x1 - line.x0 >= 0.7 * width
+        and len(text.split()) >= 8
+        and sum(ch.isdigit() for ch in text) < 3
+    )
+
+
+def _merge_rows(lines: list[Line]) -> list[Line]:
+    """Pieces of a table row on one baseline (written cell by cell or split at a gutter) → one line."""
+    rows: list[Line] = []
+    for ln in sorted(lines, key=lambda ln: (ln.bottom, ln.x0)):
+        prev = rows[-1] if rows else None
+        if prev is not None and abs(prev.bottom - ln.bottom) < 0.4 * max(ln.size, 1.0) and (ln.x0 >= prev.x1 or ln.x1 <= prev.x0):
+            words = sorted([*prev.words, *ln.words], key=lambda w: w.x0)
+            merged = Line(words=words, top=min(prev.top, ln.top), bottom=max(prev.bottom, ln.bottom),
+                          size=max(prev.size, ln.size), bold=prev.bold and ln.bold, page=ln.page)
+            merged.segments = split_segments(merged)
+            rows[-1] = merged
+        else:
+            rows.append(ln)
+    return rows
 
 
 def _is_float(group: list[Line]) -> bool:

@@ -227,7 +227,13 @@ class Emitter:
             if not text.strip():
                 continue
             if table is not None:
-                if self._in_table(table, p, prev):
+                caption = blocks[-2] if len(blocks) > 1 else None
+                if (not table.lines and caption is not None and len(line.segments) == 1 and abs(line.size - caption.size) < 0.3
+                        and line.bold == caption.bold and not self._breaks(prev, p, caption)):
+                    caption.lines.append(line)  # the caption goes on
+                    prev = p
+                    continue
+                if (p.in_table and not is_footnote_line(TextLine(0, len(text), text))) or self._in_table(table, p, prev):
                     table.lines.append(line)
                     prev = p
                     continue
@@ -236,10 +242,6 @@ class Emitter:
                 blocks.append(Block("caption", page_no, [line], line.size, line.bold))
                 table = Block("table", page_no, [], line.size)
                 blocks.append(table)
-                prev = p
-                continue
-            if blocks and blocks[-1].kind == "caption" and not blocks[-1].lines[-1:] == [] and prev is not None and not self._breaks(prev, p, blocks[-1]) and len(line.segments) == 1:
-                blocks[-1].lines.append(line)
                 prev = p
                 continue
             if self._is_heading_line(line, text):
@@ -425,10 +427,13 @@ class Emitter:
                     key=lambda k: (min(x1, intervals[k][1]) - max(x0, intervals[k][0]), -abs(x0 - intervals[k][0])),
                 )
                 slots[best] = f"{slots[best]} {' '.join(word_text(w) for w in cell)}".strip()
-            row = "\t".join(slots).rstrip("\t")
-            if row.strip():
-                rows.append(row)
-        return rows
+            if any(slots):
+                rows.append(slots)
+        # Header cells wrapped over lines: leading rows without a first cell are merged down.
+        while len(rows) > 1 and not rows[0][0] and not any(ch.isdigit() for ch in "".join(rows[0])):
+            rows[1] = [f"{a} {b}".strip() for a, b in zip(rows[0], rows[1])]
+            rows.pop(0)
+        return ["\t".join(slots).rstrip("\t") for slots in rows]
 
     def _carry_hyphens(self, page_blocks: list[list[Block]]) -> None:
         """A word hyphenated across a page break is completed on the first page."""
