@@ -160,21 +160,16 @@ def find_gutters(page: Page) -> list[float]:
 
 
 def _thin(gutters: list[float], page: Page) -> list[float]:
-    """Keep gutters that separate columns of real text (not the gaps of one table)."""
-    out: list[float] = []
-    for g in gutters:
-        if out and g - out[-1] < 60:
-            continue
-        out.append(g)
-    # A column must hold running text: a few lines filling most of its width.
+    """Keep gutters that separate columns of running text (not the gaps of a table or a
+    figure): each side holds lines filling most of its width; of two close ones, the first such."""
     left_edge = min((ln.x0 for ln in page.lines), default=0.0)
     right_edge = max((ln.x1 for ln in page.lines), default=0.0)
-    bounds = [left_edge, *out, right_edge]
-    good = []
-    for i, g in enumerate(out):
-        left = [ln for ln in page.lines if bounds[i] - 1 <= ln.x0 and ln.x1 <= g]
-        right = [ln for ln in page.lines if g <= ln.x0 and ln.x1 <= bounds[i + 2] + 1]
-        if _texty(left) and _texty(right):
+    good: list[float] = []
+    for g in gutters:
+        lower = good[-1] if good else left_edge
+        left = [ln for ln in page.lines if lower - 1 <= ln.x0 and ln.x1 <= g]
+        right = [ln for ln in page.lines if g <= ln.x0 and ln.x1 <= right_edge + 1]
+        if _texty(left) and _texty(right) and (not good or g - good[-1] >= 60):
             good.append(g)
     return good
 
