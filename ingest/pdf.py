@@ -99,9 +99,7 @@ def _read_pages(path: Path, pdf) -> tuple[list[Page], list[str]]:  # noqa: ANN00
         number = index + 1
         try:
             page = pdf[index]
-            width, height = page.get_size()
-            chars, has_text = page_chars(page)
-            lines = group_lines(chars, number)
+            groups, has_text = page_chars(page)
             page.close()
         except Exception as exc:  # noqa: BLE001 - one bad page should not sink the document
             message = f"{path.name} page {number}: text extraction failed ({type(exc).__name__}: {exc})"
@@ -109,11 +107,12 @@ def _read_pages(path: Path, pdf) -> tuple[list[Page], list[str]]:  # noqa: ANN00
             warnings.append(message)
             pages.append(Page(number, 0, 0, [], False))
             continue
-        if not lines:
+        parts = [Page(number, w, h, group_lines(chars, number), has_text) for chars, (w, h) in groups]
+        if not any(part.lines for part in parts):
             message = f"{path.name} page {number}: no text layer (a scanned image?); its text is missing — run OCR to include it"
             logger.warning(message)
             warnings.append(message)
-        pages.append(Page(number, width, height, lines, has_text))
+        pages.extend(parts[:1] + [part for part in parts[1:] if part.lines])  # sideways text: a part of its own
     return pages, warnings
 
 

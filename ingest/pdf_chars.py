@@ -90,22 +90,39 @@ class Line:
         return {c.font for w in self.words for c in w.chars if not c.superscript}
 
 
-def page_chars(page: pdfium.PdfPage) -> tuple[list[Char], bool]:
-    """The visible, horizontal, non-generated characters of a page.
+def _orientation(m: pdfium_c.FS_MATRIX) -> int | None:
+    """0 for upright text, 90 for text running up the page, 270 running down; None otherwise."""
+    if m.a > 0 and abs(m.b) <= _MAX_ANGLE * m.a and abs(m.c) <= _MAX_ANGLE * abs(m.d):
+        return 0
+    if abs(m.a) <= _MAX_ANGLE * abs(m.b) and abs(m.d) <= _MAX_ANGLE * abs(m.c):
+        return 90 if m.b > 0 else 270
+    return None
+
+
+_MIN_SIDEWAYS = 150  # characters: less text than this in another direction is margin furniture or labels
+
+
+def page_chars(page: pdfium.PdfPage) -> tuple[list[tuple[list[Char], tuple[float, float]]], bool]:
+    """The visible, non-generated characters of a page, grouped by text direction.
+
+    Text set sideways (a landscape table) is read turned upright; a direction with little
+    text (a margin note, axis labels) is left out.
 
     Returns:
-        ``(chars, has_text)``: has_text is False for a page without any text layer.
+        ``(groups, has_text)``: each group is ``(chars, (width, height))`` in the coordinates of
+        the page as read (swapped for sideways text), the page's main direction first;
+        has_text is False for a page without any text layer.
     """
     textpage = page.get_textpage()
     try:
-        height = page.get_height()
+        width, height = page.get_size()
         handle = textpage.raw
         n = pdfium_c.FPDFText_CountChars(handle)
         box = pdfium_c.FS_RECTF()
         matrix = pdfium_c.FS_MATRIX()
         flags = ctypes.c_int()
         buf = ctypes.create_string_buffer(_FONT_BUF)
-        chars: list[Char] = []
+        oriented: list[tuple[int, Char]] = []
         fonts: dict[int | None, tuple[str, bool]] = {}
         for i in range(n):
             code = pdfium_c.FPDFText_GetUnicode(handle, i)
@@ -115,17 +132,18 @@ def page_chars(page: pdfium.PdfPage) -> tuple[list[Char], bool]:
             if code in (0, 0xFFFE, 0xFFFF) or (generated and code != 0x20):
                 continue
             if 0xDC00 <= code <= 0xDFFF:  # the second half of a UTF-16 pair: completes the last char
-                if chars and len(chars[-1].text) == 1 and 0xD800 <= ord(chars[-1].text) <= 0xDBFF:
-                    high = ord(chars[-1].text)
-                    chars[-1].text = chr(0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00))
+                last = oriented[-1][1] if oriented else None
+                if last is not None and len(last.text) == 1 and 0xD800 <= ord(last.text) <= 0xDBFF:
+                    last.text = chr(0x10000 + ((ord(last.text) - 0xD800) << 10) + (code - 0xDC00))
                 continue
             text = chr(code) if code < 0x110000 else "\ufffd"
             if text.isspace():
-                chars.append(Char(" ", 0, 0, 0, 0, 0, "", False))  # a space (real or PDFium's): a word break
+                oriented.append((-1, Char(" ", 0, 0, 0, 0, 0, "", False)))  # a space (real or PDFium's): a word break
                 continue
             pdfium_c.FPDFText_GetMatrix(handle, i, matrix)
-            if abs(matrix.b) > _MAX_ANGLE * abs(matrix.a) or abs(matrix.c) > _MAX_ANGLE * abs(matrix.d) or matrix.a <= 0:
-                continue  # rotated or mirrored text: margin furniture, figure labels
+            orientation = _orientation(matrix)
+            if orientation is None:
+                continue  # skewed or mirrored text
             size = pdfium_c.FPDFText_GetFontSize(handle, i) * abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
             pdfium_c.FPDFText_GetLooseCharBox(handle, i, box)
             obj = ctypes.cast(pdfium_c.FPDFText_GetTextObject(handle, i), ctypes.c_void_p).value
@@ -137,8 +155,22 @@ def page_chars(page: pdfium.PdfPage) -> tuple[list[Char], bool]:
                 lowered = name.lower()
                 bold = bool(flags.value & _BOLD_FLAG) or weight >= 600 or "bold" in lowered or "black" in lowered or "heavy" in lowered
                 font = fonts[obj] = (name, bold)
-            chars.append(Char(text, box.left, box.right, height - box.top, height - box.bottom, size, *font))
-        return chars, n > 0
+            if orientation == 0:
+                char = Char(text, box.left, box.right, height - box.top, height - box.bottom, size, *font)
+            elif orientation == 90:  # turned clockwise to read: x along the text, y across it
+                char = Char(text, box.bottom, box.top, box.left, box.right, size, *font)
+            else:
+                char = Char(text, height - box.top, height - box.bottom, width - box.right, width - box.left, size, *font)
+            oriented.append((orientation, char))
+        counts = {o: sum(1 for k, _ in oriented if k == o) for o in (0, 90, 270)}
+        order = sorted(counts, key=lambda o: (-counts[o], o != 0))
+        groups = []
+        for rank, direction in enumerate(order):
+            if rank and counts[direction] < _MIN_SIDEWAYS or not counts[direction]:
+                continue
+            chars = [c for o, c in oriented if o == direction or (o == -1)]
+            groups.append((chars, (width, height) if direction == 0 else (height, width)))
+        return groups or [([], (width, height))], n > 0
     finally:
         textpage.close()
 

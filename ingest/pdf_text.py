@@ -34,6 +34,7 @@ _SENTENCE_END = (".", "?", "!", ":")
 _NUMBERED_HEADING_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+[A-Z]")
 _ENTRY_NUMBER_RE = re.compile(r"^\s*\[?(\d{1,3})[.)\]]?\s+(?=\S)")
 _MAX_HEADING_CHARS = 120
+_NUMERIC_CELL_RE = re.compile(r"^[\d.,:;±%()\[\]<>=≤≥\-–−+×/ ]+$")
 
 
 def safe_nfkc(text: str) -> str:
@@ -200,9 +201,10 @@ class Emitter:
         self._carry_hyphens(page_blocks)
         text, spans, headings = "", [], []
         for n, blocks in enumerate(page_blocks):
-            if n:
+            same_page = n and self.pages[n].number == self.pages[n - 1].number  # sideways text of a page
+            if n and not same_page:
                 text += "\n\n"
-            start = len(text)
+            start = spans.pop()[0] if same_page else len(text)
             for k, block in enumerate(blocks):
                 body = self._render(block)
                 if not body:
@@ -238,7 +240,8 @@ class Emitter:
                     prev = p
                     continue
                 table = None
-            if CAPTION_RE.match(text) and not self.in_references:
+            if CAPTION_RE.match(text) and (p.in_table or not self.in_references):
+                self.in_references, self.reference, self.reference_number = False, None, None
                 blocks.append(Block("caption", page_no, [line], line.size, line.bold))
                 table = Block("table", page_no, [], line.size)
                 blocks.append(table)
@@ -433,7 +436,15 @@ class Emitter:
         while len(rows) > 1 and not rows[0][0] and not any(ch.isdigit() for ch in "".join(rows[0])):
             rows[1] = [f"{a} {b}".strip() for a, b in zip(rows[0], rows[1])]
             rows.pop(0)
-        return ["\t".join(slots).rstrip("\t") for slots in rows]
+        # A line without a first cell and without figures continues the cells of the row above
+        # (cells wrapped over lines).
+        merged: list[list[str]] = []
+        for slots in rows:
+            if merged and not slots[0] and not any(_NUMERIC_CELL_RE.match(c) for c in slots if c):
+                merged[-1] = [f"{a} {b}".strip() for a, b in zip(merged[-1], slots)]
+            else:
+                merged.append(slots)
+        return ["\t".join(slots).rstrip("\t") for slots in merged]
 
     def _carry_hyphens(self, page_blocks: list[list[Block]]) -> None:
         """A word hyphenated across a page break is completed on the first page."""
