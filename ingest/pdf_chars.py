@@ -250,6 +250,10 @@ def _merge_same_baseline(raw: list[list[Char]]) -> list[list[Char]]:
                 gap = max(x0 - px1, px0 - x1)
                 if gap < 0 or gap > 40 * max(size, psize):
                     continue
+                if gap > 1.5 * max(size, psize) and _words(piece) >= 4 and _words(prev) >= 4:
+                    continue  # two runs of prose a gutter apart: lines of two columns, not one line
+                if gap > 0.5 * max(size, psize) and abs(size - psize) > 0.5:
+                    continue  # another font size a gap away: a running header beside a column line
                 prev.extend([Char(" ", 0, 0, 0, 0, 0, "", False), *piece])
                 merged = True
                 break
@@ -263,6 +267,10 @@ def _merge_same_baseline(raw: list[list[Char]]) -> list[list[Char]]:
     for piece in out:
         piece.sort(key=lambda c: c.x0) if _needs_sort(piece) else None
     return out
+
+
+def _words(piece: list[Char]) -> int:
+    return len("".join(c.text for c in piece).split())
 
 
 def _needs_sort(piece: list[Char]) -> bool:

@@ -165,10 +165,11 @@ def _thin(gutters: list[float], page: Page) -> list[float]:
     left_edge = min((ln.x0 for ln in page.lines), default=0.0)
     right_edge = max((ln.x1 for ln in page.lines), default=0.0)
     good: list[float] = []
-    for g in gutters:
+    for k, g in enumerate(gutters):
         lower = good[-1] if good else left_edge
+        upper = next((h for h in gutters[k + 1 :] if h - g >= 60), right_edge)
         left = [ln for ln in page.lines if lower - 1 <= ln.x0 and ln.x1 <= g]
-        right = [ln for ln in page.lines if g <= ln.x0 and ln.x1 <= right_edge + 1]
+        right = [ln for ln in page.lines if g <= ln.x0 and ln.x1 <= upper + 1]
         if _texty(left) and _texty(right) and (not good or g - good[-1] >= 60):
             good.append(g)
     return good

@@ -191,6 +191,7 @@ class Emitter:
         self.reference: Block | None = None  # the reference entry being read (may be on an earlier page)
         self.reference_number: int | None = None  # its number, in a numbered list
         self.pitch = 0.0
+        self.suspended: tuple[Block | None, int | None] | None = None  # reference list state around a table
 
     def run(self) -> Emitted:
         page_blocks = []
@@ -221,6 +222,7 @@ class Emitter:
 
     def _blocks(self, placed: list[Placed], page_no: int) -> list[Block]:
         blocks: list[Block] = []
+        self._resume_references()
         prev: Placed | None = None
         table: Block | None = None
         for p in placed:
@@ -240,8 +242,12 @@ class Emitter:
                     prev = p
                     continue
                 table = None
+                if not CAPTION_RE.match(text):
+                    self._resume_references()
             if CAPTION_RE.match(text) and (p.in_table or not self.in_references):
-                self.in_references, self.reference, self.reference_number = False, None, None
+                if self.in_references:  # a table floated into the reference list: the list resumes after it
+                    self.suspended = (self.reference, self.reference_number)
+                self.in_references = False
                 blocks.append(Block("caption", page_no, [line], line.size, line.bold))
                 table = Block("table", page_no, [], line.size)
                 blocks.append(table)
@@ -253,7 +259,7 @@ class Emitter:
                 else:
                     blocks.append(Block("heading", page_no, [line], line.size, line.bold, self._level(line, text)))
                 self.in_references = bool(REFERENCES_HEADING_RE.match(text))
-                self.reference, self.reference_number = None, None
+                self.reference, self.reference_number, self.suspended = None, None, None
                 prev = p
                 continue
             if self.in_references:
@@ -278,6 +284,13 @@ class Emitter:
             prev = p
         # A table block that collected nothing is dropped; its caption stays a caption.
         return [b for b in blocks if b.kind != "table" or b.lines]
+
+    def _resume_references(self) -> None:
+        """After a table that floated into the reference list, the list goes on."""
+        if self.suspended is not None:
+            self.in_references = True
+            self.reference, self.reference_number = self.suspended
+            self.suspended = None
 
     def _rejoin_around_floats(self, blocks: list[Block], look: int = 5) -> list[Block]:
         """A paragraph cut mid-sentence by a figure's labels or a float continues after them:
@@ -366,20 +379,19 @@ class Emitter:
         """Add a line of the reference list; False when the line ends the list."""
         last = self.reference
         number = _ENTRY_NUMBER_RE.match(text)
+        value = int(number.group(1)) if number else None
         gap = prev is not None and prev.line.page == p.line.page and _baseline(p.line) - _baseline(prev.line) > 1.8 * max(self.pitch, p.line.size)
-        if last is not None and self.reference_number is not None:
-            if number and int(number.group(1)) == self.reference_number + 1:
-                self.reference_number += 1
-            elif gap:
+        expected = 1 if self.reference_number is None else self.reference_number + 1
+        if value is not None and value == expected:
+            self.reference_number = value  # the next numbered entry
+        elif self.reference_number is not None:
+            if gap:
                 return False  # after a numbered list: back to running text
-            else:
-                last.lines.append(p.line)
-                return True
+            last.lines.append(p.line)
+            return True
         elif last is not None and not self._new_entry(last, p, prev, text):
             last.lines.append(p.line)
             return True
-        elif last is None and number:
-            self.reference_number = int(number.group(1))
         self.reference = Block("reference", page_no, [p.line], p.line.size)
         blocks.append(self.reference)
         return True

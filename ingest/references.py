@@ -52,8 +52,8 @@ def parse_references(text: str, lines: list[Line] | None = None) -> list[Referen
             blank_since = True
             continue
         entry = _ENTRY_RE.match(line.text)
-        expected = spans[-1][0] + 1 if spans else None
-        if entry and (expected is None or int(entry.group(1)) == expected):
+        expected = spans[-1][0] + 1 if spans else 1
+        if entry and int(entry.group(1)) == expected:
             spans.append([int(entry.group(1)), line.start + entry.end(), line.content_end])
         elif spans and (not blank_since or not _complete(text[spans[-1][1] : spans[-1][2]])):
             spans[-1][2] = line.content_end  # a wrapped entry line
