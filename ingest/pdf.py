@@ -133,7 +133,7 @@ def _title_candidates(lines: list[Line], min_size: float) -> list[tuple[float, s
     for ln in ordered:
         if ln.size < min_size:
             continue
-        if runs and abs(runs[-1][-1].size - ln.size) < 0.6 and -0.6 * ln.size <= ln.top - runs[-1][-1].bottom < 1.2 * ln.size:
+        if runs and abs(runs[-1][-1].size - ln.size) < 0.6 and runs[-1][-1].bold == ln.bold and -0.6 * ln.size <= ln.top - runs[-1][-1].bottom < 1.2 * ln.size:
             runs[-1].append(ln)
         else:
             runs.append([ln])
