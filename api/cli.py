@@ -225,6 +225,8 @@ def ingest(
     err = _err()
     for path, message in report.errors:
         err.print(Text("error: ", style="bold red") + Text(f"{path}: {message}"))
+    for path, message in report.warnings:
+        err.print(Text("warning: ", style="bold yellow") + Text(message))
 
 
 # --- search --------------------------------------------------------------------------

@@ -70,6 +70,7 @@ class BuildReport:
     errors: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     kept: int = 0  # documents already indexed and kept as they were (Existing.keep / prune)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # indexed, but partly unreadable (a scanned page)
     removed: int = 0  # documents dropped from the index (Existing.prune: their files are gone)
 
 
@@ -590,6 +591,7 @@ def build_index(
         seen[doc.doc_id] = str(path)
         documents.append(doc)
         chunks.extend(doc_chunks)
+        report.warnings.extend((str(path), message) for message in doc.warnings)
     if not documents:
         details = "; ".join(f"{p}: {m}" for p, m in report.errors)
         raise IndexBuildError(f"every corpus file failed, index at {index_dir} left unchanged: {details}")

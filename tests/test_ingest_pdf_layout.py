@@ -103,6 +103,26 @@ def test_offsets_are_verbatim(article):
 # --- real PDFs (acceptance) ---------------------------------------------------------
 
 
+def _line_end_splits(doc, path: Path) -> list[str]:
+    """Words of ``doc.text`` split as ``com- plication`` more often than the PDF prints them so
+    inside a line (PDFium's plain text): line-end hyphens we failed to repair. A hyphen followed
+    by a space inside a printed line is the source's own text, and stays."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        raw = "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    finally:
+        pdf.close()
+    missed = []
+    for split in set(_SPLIT_WORD_RE.findall(doc.text)):
+        # More "com- plication" in our text than printed so in the PDF's own lines: a line-end
+        # hyphen left unrepaired.
+        if doc.text.count(split) > raw.count(split):
+            missed.append(split)
+    return missed
+
+
 def _real(paths: list[Path]) -> list[Path]:
     if not paths:
         pytest.skip("../shared is not here (the real PDFs live there)")
@@ -115,7 +135,7 @@ def test_shared_pdfs_are_clean(path):
         pytest.skip("../shared/corpus/pdfs is not here")
     doc, chunks = ingest_file(path)
     assert doc.title and len(doc.title.split()) >= 3
-    assert not _SPLIT_WORD_RE.search(doc.text), _SPLIT_WORD_RE.search(doc.text)
+    assert not _line_end_splits(doc, path)
     # No chunk carries a page number or a running header/footer line (repeated on other pages).
     for chunk in chunks:
         assert not re.search(r"(?:^|\s)(?:Page \d+ of \d+)\b", chunk.text)
@@ -146,18 +166,14 @@ def test_litqa2_pdfs_parse_with_titles_and_references():
     from citeqa.eval.bench_pdf import load_titles, title_matches, DEFAULT_TITLES
 
     titles = load_titles(DEFAULT_TITLES)
-    right = split = pages = 0
+    right = 0
     sample = _real(LITQA2_PDFS)[::4]
     for path in sample:
         doc = parse_document(path)
         right += title_matches(doc.title, titles[path.stem])
-        split += len(_SPLIT_WORD_RE.findall(doc.text))
-        pages += len(doc.pages)
+        assert not _line_end_splits(doc, path), path.name
         assert doc.text.count("bioRxiv preprint doi") <= 1, path.name  # a running header
     assert right >= 0.9 * len(sample)
-    # Known residue: a handful of compounds hyphenated at a line end across a float or a
-    # column whose continuation starts a new block ("three- dimensional").
-    assert split <= pages / 40, split
 
 
 # --- ingest into an existing index ----------------------------------------------------
