@@ -84,10 +84,17 @@ def extract_pdf(path: Path, data: bytes) -> PdfText:
     if not any(p.lines for p in pages):
         raise IngestError(path, "no extractable text in the PDF (scanned images? run OCR first)")
     body = body_size(pages)
+    first_page = list(pages[0].lines)  # before its running header goes: it often names the journal
     dropped = remove_furniture(pages)
     emitted = Emitter(pages, body).run()
     out = PdfText(text=emitted.text, pages=emitted.pages, headings=emitted.headings, warnings=warnings)
     _front_matter(out, metadata, pages[0].lines, body)
+    journal, year = _journal(first_page)
+    out.journal = out.journal or journal
+    out.year = year or out.year  # the year the journal line gives beats a year in the text
+    if out.doi is None:  # in a running header, gone from the text
+        doi = _DOI_RE.search(" ".join(line_text(ln) for ln in first_page))
+        out.doi = doi.group(1) if doi else None
     logger.debug("%s: %d pages, %d chars, %d furniture lines dropped", path.name, len(pages), len(out.text), dropped)
     return out
 
@@ -124,6 +131,30 @@ def _metadata(pdf) -> dict[str, str]:  # noqa: ANN001
 
 
 # --- front matter ------------------------------------------------------------------------
+
+_NAME = r"(?P<journal>[A-Z][\w&.’'()\- ]{1,60}?)"
+_JOURNAL_RES = (
+    # "Diabetologia (2024) 67:940–951", "Nucleic Acids Research, 2024, 52, 6614", "G3, 2024, 14(3)"
+    re.compile(rf"^{_NAME}\s*,?\s*\((?:19|20)\d{{2}}\)\s*[,;:]?\s*\d"),
+    re.compile(rf"^{_NAME}\s*,\s*(?:19|20)\d{{2}}\s*[,;]\s*\d"),
+    # "FEBS Letters 589 (2015) 3–14", "Postgrad Med J 2010;86:272"
+    re.compile(rf"^{_NAME}\s+\d{{1,4}}\s*\((?:19|20)\d{{2}}\)"),
+    re.compile(rf"^{_NAME}\s+(?:19|20)\d{{2}}\s*;\s*\d+"),
+)
+
+
+def _journal(lines: list[Line]) -> tuple[str | None, int | None]:
+    """The journal and year of a citation line at the top of the first page ("Journal (Year) Vol")."""
+    top = sorted(lines, key=lambda ln: ln.top)[:12]
+    for line in top:
+        text = " ".join(line_text(line).split())
+        text = re.sub(r"^.*?\bet al\.\s*", "", text)  # "Gersing et al. Genome Biology (2023) 24:97"
+        for pattern in _JOURNAL_RES:
+            match = pattern.match(text)
+            if match and not re.search(r"\b(?:doi|https?|www)\b", match.group("journal"), re.IGNORECASE):
+                year = _YEAR_RE.search(text, match.end("journal"))
+                return match.group("journal").strip(" ,;"), int(year.group(1)) if year else None
+    return None, None
 
 
 def _title_candidates(lines: list[Line], min_size: float) -> list[tuple[float, str, list[Line]]]:
@@ -193,6 +224,7 @@ def _front_matter(out: PdfText, meta: dict[str, str], first_page: list[Line], bo
     out.title = title or (meta_title if usable_meta else None)
     author = meta.get("Author", "")
     if author and " " in author.strip() and not re.search(r"administrator|user|^\W*$", author, re.IGNORECASE):
+        author = re.sub(r"\s*\{?\bet al\.?\}?", "", author)
         out.authors = [a.strip() for a in re.split(r"\s*(?:;|,| and |&)\s*", author) if a.strip() and " " in a.strip()]
     first_text = " ".join(line_text(ln) for ln in sorted(first_page, key=lambda ln: (ln.top, ln.x0)))
     doi = _DOI_RE.search(meta.get("Subject", "") + " " + meta.get("doi", "")) or _DOI_RE.search(first_text)

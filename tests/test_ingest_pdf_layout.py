@@ -38,6 +38,8 @@ def test_two_columns_read_in_order(article):
 def test_title_from_the_first_page_not_junk_metadata(article):
     doc, _ = article
     assert doc.title == TITLE
+    # The journal and year from the first page's running header (removed from the text).
+    assert (doc.journal, doc.year) == ("J Test Med", 2024)
 
 
 def test_running_header_and_page_numbers_removed(article):
