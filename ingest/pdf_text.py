@@ -150,19 +150,62 @@ def _baseline(line: Line) -> float:
     return sorted(bottoms)[len(bottoms) // 2] if bottoms else line.bottom
 
 
-def _split_cell(cell: list[Word], intervals: list[list[float]]) -> list[list[Word]]:
-    """Split a segment whose words fall into different column slots ("Yes (%) No (%)")."""
-    def slot(word: Word) -> int | None:
+def _column_slots(rows: list[Line], gap: float, tolerated: int, min_gap: float) -> list[list[float]]:
+    """The x-intervals of a table's columns: the complement of the vertical strips, at least
+    ``min_gap`` wide, that at most ``tolerated`` rows cover (``gap``: words closer than this
+    belong together anyway)."""
+    boxes = [(w.x0, w.x1) for ln in rows for w in ln.words]
+    left, right = min(a for a, _ in boxes), max(b for _, b in boxes)
+    step = 0.5
+    n = int((right - left) / step) + 1
+    cover = [0] * n
+    for ln in rows:
+        seen = [False] * n
+        # A row covers its words and the small gaps between them.
+        spans: list[list[float]] = []
+        for x0, x1 in sorted((w.x0, w.x1) for w in ln.words):
+            if spans and x0 <= spans[-1][1] + gap:
+                spans[-1][1] = max(spans[-1][1], x1)
+            else:
+                spans.append([x0, x1])
+        for x0, x1 in spans:
+            for k in range(int((x0 - left) / step), min(n, int((x1 - left) / step) + 1)):
+                seen[k] = True
+        for k in range(n):
+            cover[k] += seen[k]
+    intervals: list[list[float]] = []
+    k = 0
+    while k < n:
+        if cover[k] > tolerated:
+            start = k
+            while k < n and (cover[k] > tolerated or _short_gap(cover, k, tolerated, min_gap / step)):
+                k += 1
+            intervals.append([left + start * step, left + k * step])
+        else:
+            k += 1
+    return intervals or [[left, right]]
+
+
+def _short_gap(cover: list[int], k: int, tolerated: int, width: float) -> bool:
+    """True when the uncovered strip starting at ``k`` is narrower than ``width`` cells."""
+    end = k
+    while end < len(cover) and cover[end] <= tolerated:
+        end += 1
+    return end < len(cover) and end - k < width
+
+
+def _split_cell(cell: list[Word], intervals: list[list[float]], size: float) -> list[list[Word]]:
+    """Split a segment whose words fall into different column slots ("Yes (%) No (%)") where a
+    gap wider than a word space separates them; a superscript stays with the word before it."""
+    def slot(word: Word) -> int:
         # The slot holding most of the word (headers are often wider than their figures).
         overlaps = [min(word.x1, b) - max(word.x0, a) for a, b in intervals]
         return max(range(len(intervals)), key=lambda k: overlaps[k])
 
-    slots = [slot(w) for w in cell]
-    if None in slots or len(set(slots)) < 2:
-        return [cell]
     parts: list[list[Word]] = [[cell[0]]]
-    for prev, word, a, b in zip(cell, cell[1:], slots, slots[1:]):
-        if a != b:
+    for prev, word in zip(cell, cell[1:]):
+        superscript = all(c.superscript for c in word.chars)
+        if not superscript and word.x0 - prev.x1 >= 0.45 * size and slot(word) != slot(parts[-1][0]):
             parts.append([word])
         else:
             parts[-1].append(word)
@@ -418,23 +461,19 @@ class Emitter:
     def _table_rows(self, lines: list[Line]) -> list[str]:
         """Rows with cells in column slots. The slots are the x-intervals covered by the words
         of the table's data rows (rows holding a figure), merged where they overlap or nearly
-        touch: whitespace that runs down the whole table separates columns."""
+        touch: whitespace that runs down the table separates columns (in a table of five or more
+        such rows, one row in ten may cross it: a long label, a spanning cell)."""
         numeric = [ln for ln in lines if sum(any(ch.isdigit() for ch in w.text) for w in ln.words) >= 1 and len(ln.words) > 1]
         basis = numeric if len(numeric) >= 2 else lines
-        gap = 0.45 * max(statistics.median(ln.size for ln in basis), 1.0)
-        intervals: list[list[float]] = []
-        for x0, x1 in sorted((w.x0, w.x1) for ln in basis for w in ln.words):
-            if intervals and x0 <= intervals[-1][1] + gap:
-                intervals[-1][1] = max(intervals[-1][1], x1)
-            else:
-                intervals.append([x0, x1])
+        size = max(statistics.median(ln.size for ln in basis), 1.0)
+        intervals = _column_slots(basis, 0.45 * size, tolerated=len(basis) // 10 if len(basis) >= 5 else 0, min_gap=0.3 * size)
         rows = []
         for ln in lines:
             slots = [""] * len(intervals)
             # Cells are the line's segments when it has several (a header cell wider than its
             # column stays whole), else its words.
             cells = ln.segments if len(ln.segments) > 1 else [[w] for w in ln.words]
-            cells = [part for cell in cells for part in _split_cell(cell, intervals)]
+            cells = [part for cell in cells for part in _split_cell(cell, intervals, ln.size)]
             for cell in cells:
                 x0, x1 = segment_box(cell)
                 best = max(
