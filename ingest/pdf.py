@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from citeqa.ingest.errors import IngestError
-from citeqa.ingest.pdf_chars import Line, group_lines, page_chars
+from citeqa.ingest.pdf_chars import MIN_SIDEWAYS, Line, group_lines, page_chars
 from citeqa.ingest.pdf_layout import Page, body_size, remove_furniture
 from citeqa.ingest.pdf_text import Emitter, line_text, safe_nfkc
 
@@ -28,7 +28,8 @@ _DOI_RE = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+[^\s\"<>.,;)\]])")
 _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _JUNK_TITLE_RE = re.compile(r"^(?:untitled|title|microsoft word\b.*|.*\.(?:docx?|pdf|tex|indd)|[\w-]*\d[\w-]*(?:\s+\d+\.\.\d+)?|\W*)$", re.IGNORECASE)
 _NOT_TITLE_RE = re.compile(r"https?://|www\.|\bdoi\b|©|\bcopyright\b|\blicen[cs]e\b|@", re.IGNORECASE)
-_TITLE_SIZE = 1.15  # a title is set at least this much larger than the body text
+_TITLE_SIZE = 1.15
+_MIN_SIDEWAYS_LINES = 4  # a title is set at least this much larger than the body text
 
 
 @dataclass
@@ -81,11 +82,12 @@ def extract_pdf(path: Path, data: bytes) -> PdfText:
         metadata = _metadata(pdf)
     finally:
         pdf.close()
-    if not any(p.lines for p in pages):
+    if not any(p.lines for p in pages if not p.margin):
         raise IngestError(path, "no extractable text in the PDF (scanned images? run OCR first)")
-    body = body_size(pages)
+    body = body_size([p for p in pages if not p.margin])
     first_page = list(pages[0].lines)  # before its running header goes: it often names the journal
     dropped = remove_furniture(pages)
+    pages = [page for page in pages if not page.margin]
     emitted = Emitter(pages, body).run()
     out = PdfText(text=emitted.text, pages=emitted.pages, headings=emitted.headings, warnings=warnings)
     _front_matter(out, metadata, pages[0].lines, body)
@@ -115,11 +117,15 @@ def _read_pages(path: Path, pdf) -> tuple[list[Page], list[str]]:  # noqa: ANN00
             pages.append(Page(number, 0, 0, [], False))
             continue
         parts = [Page(number, w, h, group_lines(chars, number), has_text) for chars, (w, h) in groups]
-        if not any(part.lines for part in parts):
+        # Sideways text of some length (a landscape table) is a part of its own; a margin note
+        # only tells furniture apart (it is repeated on other pages, set upright there).
+        for part, (chars, _) in zip(parts[1:], groups[1:]):
+            part.margin = len(part.lines) < _MIN_SIDEWAYS_LINES or len(chars) < MIN_SIDEWAYS
+        if not any(part.lines for part in parts if not part.margin):
             message = f"{path.name} page {number}: no text layer (a scanned image?); its text is missing — run OCR to include it"
             logger.warning(message)
             warnings.append(message)
-        pages.extend(parts[:1] + [part for part in parts[1:] if part.lines])  # sideways text: a part of its own
+        pages.extend(part for part in parts if part.lines or part is parts[0])
     return pages, warnings
 
 

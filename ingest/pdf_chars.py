@@ -99,14 +99,14 @@ def _orientation(m: pdfium_c.FS_MATRIX) -> int | None:
     return None
 
 
-_MIN_SIDEWAYS = 150  # characters: less text than this in another direction is margin furniture or labels
+MIN_SIDEWAYS = 150  # characters: less text than this in another direction is margin furniture or labels
 
 
 def page_chars(page: pdfium.PdfPage) -> tuple[list[tuple[list[Char], tuple[float, float]]], bool]:
     """The visible, non-generated characters of a page, grouped by text direction.
 
-    Text set sideways (a landscape table) is read turned upright; a direction with little
-    text (a margin note, axis labels) is left out.
+    Text set sideways (a landscape table) is read turned upright, as is text in any other
+    direction (a margin note, axis labels: the caller tells them apart).
 
     Returns:
         ``(groups, has_text)``: each group is ``(chars, (width, height))`` in the coordinates of
@@ -166,7 +166,7 @@ def page_chars(page: pdfium.PdfPage) -> tuple[list[tuple[list[Char], tuple[float
         order = sorted(counts, key=lambda o: (-counts[o], o != 0))
         groups = []
         for rank, direction in enumerate(order):
-            if rank and counts[direction] < _MIN_SIDEWAYS or not counts[direction]:
+            if not counts[direction]:
                 continue
             chars = [c for o, c in oriented if o == direction or (o == -1)]
             groups.append((chars, (width, height) if direction == 0 else (height, width)))

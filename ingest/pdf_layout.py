@@ -41,6 +41,7 @@ class Page:
     height: float
     lines: list[Line]
     has_text: bool = True
+    margin: bool = False  # a little text in another direction (a margin note): furniture evidence only
 
 
 def _key(line: Line) -> str:
@@ -69,7 +70,8 @@ def remove_furniture(pages: list[Page]) -> int:
             band = _band(line, page, _REPEAT_BAND)
             if band:
                 seen[(band, _key(line))].add(page.number)
-    need = max(2, round(_REPEAT_SHARE * len(pages)))
+    count = len({page.number for page in pages})  # a page with sideways text has two parts
+    need = max(2, round(_REPEAT_SHARE * count))
     dropped = 0
     for page in pages:
         keep = []
@@ -79,7 +81,7 @@ def remove_furniture(pages: list[Page]) -> int:
             furniture = (band is not None and (
                 len(seen[(band, key)]) >= need
                 or (_band(line, page) is not None and bool(_PAGE_NUMBER_RE.match(line.text)))
-            )) or (len(key) >= _LONG_REPEAT and len(anywhere[key]) >= max(3, len(pages) / 2))
+            )) or (len(key) >= _LONG_REPEAT and len(anywhere[key]) >= max(3, count / 2))
             if furniture:
                 dropped += 1
             else:
