@@ -55,7 +55,8 @@ def find_citations(text: str, start: int = 0, end: int | None = None) -> list[Ci
     for match in MARKER_RE.finditer(text, start, len(text) if end is None else end):
         numbers = parse_numbers(match.group(0))
         if numbers:
-            found.append(Citation(start=match.start(), end=match.end(), numbers=numbers))
+            kind = "caret" if match.group(0).startswith("^") else "superscript"
+            found.append(Citation(start=match.start(), end=match.end(), numbers=numbers, kind=kind))
     return found
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import statistics
+import unicodedata
 from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
@@ -186,6 +187,7 @@ def group_lines(chars: list[Char], page_number: int, gap_factor: float = 0.9) ->
     Characters follow each other in the content stream in writing order nearly always; a new
     line starts when the next character is not on the current baseline band or jumps back left.
     """
+    chars = _attach_accents(chars)
     raw_lines: list[list[Char]] = []
     current: list[Char] = []
     top = bottom = 0.0
@@ -212,6 +214,40 @@ def group_lines(chars: list[Char], page_number: int, gap_factor: float = 0.9) ->
         line.segments = split_segments(line, gap_factor)
     lines.sort(key=lambda ln: (round(ln.bottom, 0), ln.x0))
     return lines
+
+
+_ACCENTS = {"˚": "\u030a", "¨": "\u0308", "´": "\u0301", "`": "\u0300", "ˆ": "\u0302", "˜": "\u0303", "ˇ": "\u030c", "¸": "\u0327"}
+
+
+def _attach_accents(chars: list[Char], window: int = 8) -> list[Char]:
+    """A spacing accent drawn over a letter (``˚`` over ``A`` in old typesetting) becomes part
+    of that letter (``Å``); an accent over nothing stays as it is."""
+    if not any(c.text in _ACCENTS for c in chars):
+        return chars
+    out = list(chars)
+    drop: set[int] = set()
+    for i, accent in enumerate(chars):
+        if accent.text not in _ACCENTS:
+            continue
+        centre = (accent.x0 + accent.x1) / 2
+        best, best_distance = None, None
+        for j in range(max(0, i - window), min(len(chars), i + window + 1)):
+            letter = chars[j]
+            if j == i or j in drop or not letter.text.isalpha() or len(letter.text) != 1:
+                continue
+            if not letter.x0 - 1 <= centre <= letter.x1 + 1:
+                continue
+            if not (letter.top - letter.size <= accent.top <= letter.bottom):
+                continue
+            distance = abs(centre - (letter.x0 + letter.x1) / 2)
+            if best_distance is None or distance < best_distance:
+                best, best_distance = j, distance
+        if best is not None:
+            composed = unicodedata.normalize("NFC", chars[best].text + _ACCENTS[accent.text])
+            if len(composed) == 1:
+                out[best].text = composed
+                drop.add(i)
+    return [c for k, c in enumerate(out) if k not in drop]
 
 
 def _last_x1(chars: list[Char]) -> float:

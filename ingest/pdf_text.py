@@ -275,8 +275,10 @@ class Emitter:
                 continue
             if table is not None:
                 caption = blocks[-2] if len(blocks) > 1 else None
-                if (not table.lines and caption is not None and len(line.segments) == 1 and abs(line.size - caption.size) < 0.3
-                        and line.bold == caption.bold and not self._breaks(prev, p, caption)):
+                same_font = abs(line.size - caption.size) < 0.3 and line.bold == caption.bold
+                note = text.rstrip().endswith(".") and len(text.split()) >= 5  # "Values are means ± SD."
+                if (not table.lines and caption is not None and (len(line.segments) == 1 or note)
+                        and ((same_font and not self._breaks(prev, p, caption)) or note)):
                     caption.lines.append(line)  # the caption goes on
                     prev = p
                     continue
