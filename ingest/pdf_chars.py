@@ -20,6 +20,7 @@ _FONT_BUF = 128
 _BOLD_FLAG = 1 << 18  # PDF font descriptor flag ForceBold
 _SUPER_SIZE = 0.85  # a superscript is set at most this share of the line's body size …
 _SUPER_RISE = 0.18  # … with its baseline raised by at least this share of the body size
+_MAX_SUPERSCRIPT = 12  # characters: raised text longer than this, with letters, is words, not a marker
 _WORD_GAP = 0.15  # a gap wider than this share of the font size separates words
 _MAX_ANGLE = 0.05  # radians: text rotated more than this is margin furniture, not body text
 
@@ -294,7 +295,8 @@ def _merge_same_baseline(raw: list[list[Char]]) -> list[list[Char]]:
                 merged = True
                 break
             # a raised, smaller piece right after the previous one: superscript marker
-            if size < psize * _SUPER_SIZE and pbase - base >= _SUPER_RISE * psize and 0 <= x0 - px1 < psize:
+            if (size < psize * _SUPER_SIZE and pbase - base >= _SUPER_RISE * psize and 0 <= x0 - px1 < psize
+                    and not _wordy(body)):
                 prev.extend(piece)
                 merged = True
                 break
@@ -303,6 +305,25 @@ def _merge_same_baseline(raw: list[list[Char]]) -> list[list[Char]]:
     for piece in out:
         piece.sort(key=lambda c: c.x0) if _needs_sort(piece) else None
     return out
+
+
+def _wordy(chars: list[Char]) -> bool:
+    """Words, not a marker: long and with letters (``12,13,14,15,16`` is a marker)."""
+    return len(chars) > _MAX_SUPERSCRIPT and sum(c.text.isalpha() for c in chars) >= 4
+
+
+def _unflag_long_runs(body: list[Char]) -> None:
+    """A long run of small raised text is not a marker or an exponent (a header set beside
+    a line): it is ordinary text."""
+    run: list[Char] = []
+    for c in [*body, None]:
+        if c is not None and c.superscript:
+            run.append(c)
+            continue
+        if _wordy(run):
+            for r in run:
+                r.superscript = False
+        run = []
 
 
 def _words(piece: list[Char]) -> int:
@@ -321,10 +342,11 @@ def _make_line(chars: list[Char], page_number: int) -> Line:
         chars = body
     body = [c for c in chars if c.text != " "]
     size = statistics.median(c.size for c in body) if body else 0.0
-    size = max((c.size for c in body if c.size >= size * 0.95), default=size)
+    size = max((c.size for c in body if size * 0.95 <= c.size <= size * 2), default=size)  # a drop cap is not the size
     baseline = statistics.median(c.bottom for c in body if c.size >= size * _SUPER_SIZE) if body else 0.0
     for c in body:
         c.superscript = c.size < size * _SUPER_SIZE and baseline - c.bottom >= _SUPER_RISE * size
+    _unflag_long_runs(body)
     words: list[Word] = []
     current: list[Char] = []
     for c in chars:

@@ -101,7 +101,7 @@ def _drop_line_numbers(pages: list[Page]) -> int:
     for page in pages:
         lone = [ln for ln in page.lines if len(ln.segments) == 1 and _is_number_segment(ln.segments[0])]
         leading = [ln for ln in page.lines if len(ln.segments) > 1 and _is_number_segment(ln.segments[0])]
-        if len(lone) + len(leading) < max(8, len(page.lines) // 2):
+        if len(lone) + len(leading) < max(8, len(page.lines) // 2):  # most lines: a numbered list is not
             continue
         ends = sorted(ln.segments[0][0].x1 for ln in lone + leading)
         column = ends[len(ends) // 2]
