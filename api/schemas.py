@@ -150,6 +150,41 @@ class NeighbourOut(BaseModel):
     end: int
 
 
+class TableCellOut(BaseModel):
+    text: str = Field(description="Verbatim cell text (document text [start, end)).")
+    value: str = Field(description="The text without citation or footnote markers.")
+    start: int
+    end: int
+
+
+class TableRowOut(BaseModel):
+    block: str | None = Field(None, description="The block row this row sits under (e.g. a cohort), if any.")
+    label: TableCellOut
+    cells: list[TableCellOut]
+    start: int
+    end: int
+
+
+class TableFootnoteOut(BaseModel):
+    marker: str | None = None
+    text: str
+    start: int
+    end: int
+
+
+class TableOut(BaseModel):
+    """A table's structure, for rendering a cited cell inside its table."""
+
+    label: str
+    title: str
+    page: int | None = None
+    caption_start: int
+    caption_end: int
+    header_rows: list[list[TableCellOut]] = Field(default_factory=list, description="Column header row(s); the first cell heads the row labels.")
+    rows: list[TableRowOut] = Field(default_factory=list)
+    footnotes: list[TableFootnoteOut] = Field(default_factory=list)
+
+
 class PassageOut(BaseModel):
     """A passage with its surroundings in the document."""
 
@@ -171,6 +206,7 @@ class PassageOut(BaseModel):
     previous: NeighbourOut | None = None
     next: NeighbourOut | None = None
     references: list[CitedReferenceOut] = Field(default_factory=list)
+    table_detail: TableOut | None = Field(None, description="For a table passage: the whole table (caption, header rows, block rows, footnotes).")
 
 
 # --- documents and references --------------------------------------------------------

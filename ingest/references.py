@@ -10,8 +10,15 @@ from citeqa.ingest.models import Reference
 
 logger = logging.getLogger(__name__)
 
-HEADING_RE = re.compile(r"^\s*#*\s*(references|bibliography|literature cited|works cited|reference list)\s*:?\s*$", re.IGNORECASE)
-_ENTRY_RE = re.compile(r"^\s*\[?(\d{1,3})[.)\]]\s+(?=\S)")
+HEADING_RE = re.compile(
+    r"^\s*#*\s*[■●▪◆]?\s*(?:\d{1,2}\.?\s+)?(references?|references and notes|notes and references|bibliography|literature cited|"
+    r"works cited|reference list|cited literature)\s*:?\s*$",
+    re.IGNORECASE,
+)
+_ENTRY_RE = re.compile(r"^\s*\[?(\d{1,3})(?:[.)\]]\s*|\s+)(?=[^\s\d])")
+_YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}[a-z]?(?!\d)")
+_MIN_ENTRY = 30
+_AUTHOR_START_RE = re.compile(r"^[A-Z][\w'’\-]+(?:[ -][A-Z][\w'’\-]+)*,?\s+(?:[A-Z]|van |von |de |der )")
 _TAIL_RE = re.compile(
     r"(?P<year>(?:1[89]|20)\d{2})[a-z]?\s*;\s*(?P<volume>[^(:;\s]+)?\s*(?:\((?P<issue>[^)]*)\))?\s*(?::\s*(?P<pages>[^\s;]+?))?\.?\s*$"
 )
@@ -20,9 +27,18 @@ _JOURNAL_RE = re.compile(r"\*(?P<journal>[^*]+)\*")
 
 
 def find_reference_heading(lines: list[Line]) -> int | None:
-    """Return the index of the last reference-list heading line, or None."""
+    """Return the index of the reference-list heading line (of several, the one followed by the
+    most entries, then the last), or None."""
     hits = [i for i, line in enumerate(lines) if HEADING_RE.match(line.text)]
-    return hits[-1] if hits else None
+    if len(hits) <= 1:
+        return hits[-1] if hits else None
+
+    def entries(i: int) -> int:  # lines with a year among the next 30 non-blank lines
+        following = [line for line in lines[i + 1 : i + 120] if not line.blank][:30]
+        return sum(1 for line in following if _YEAR_RE.search(line.text))
+
+    # The heading over the list (a publisher's page may repeat the word "References").
+    return max(hits, key=lambda i: (entries(i), i))
 
 
 def parse_references(text: str, lines: list[Line] | None = None) -> list[Reference]:
@@ -46,16 +62,43 @@ def parse_references(text: str, lines: list[Line] | None = None) -> list[Referen
             blank_since = True
             continue
         entry = _ENTRY_RE.match(line.text)
-        expected = spans[-1][0] + 1 if spans else None
-        if entry and (expected is None or int(entry.group(1)) == expected):
+        expected = spans[-1][0] + 1 if spans else 1
+        if entry and int(entry.group(1)) == expected:
             spans.append([int(entry.group(1)), line.start + entry.end(), line.content_end])
         elif spans and (not blank_since or not _complete(text[spans[-1][1] : spans[-1][2]])):
             spans[-1][2] = line.content_end  # a wrapped entry line
         elif spans:
             break
         blank_since = False
+    if not spans:
+        return _unnumbered(text, lines[head + 1 :])
     refs = [parse_entry(n, text, s, e) for n, s, e in spans]
     logger.debug("parsed %d references", len(refs))
+    return refs
+
+
+def _unnumbered(text: str, lines: list[Line]) -> list[Reference]:
+    """An author–year list: an entry starts with a surname and holds a year; lines that do not
+    start one continue the entry before; numbered 1, 2, … in list order."""
+    refs: list[Reference] = []
+    spans: list[list[int]] = []
+    for line in lines:
+        if line.blank:
+            continue
+        entry = line.stripped
+        if HEADING_RE.match(entry):
+            break
+        if _AUTHOR_START_RE.match(entry) and _YEAR_RE.search(entry) and len(entry) >= _MIN_ENTRY:
+            spans.append([line.content_start, line.content_end])
+        elif spans and (len(entry) >= _MIN_ENTRY or entry.endswith((".", ",", ";", "-", "–"))):
+            spans[-1][1] = line.content_end  # the entry goes on (a wrapped line, the next page)
+        elif spans:
+            break
+    for start, end in spans:
+        ref = parse_entry(len(refs) + 1, text, start, end)
+        ref.numbered = False
+        refs.append(ref)
+    logger.debug("parsed %d author-year references", len(refs))
     return refs
 
 
@@ -106,6 +149,8 @@ def parse_entry(number: int, text: str, start: int, end: int) -> Reference:
         ref.title, ref.journal = (title or None), (journal_name.strip() or None)
     else:
         ref.title = rest.strip().rstrip(".") or None
+    if tail_match is None and (year := _YEAR_RE.search(entry)):
+        ref.year = int(year.group(0)[:4])
     if tail_match:
         ref.year = int(tail_match.group("year"))
         ref.volume = _clean(tail_match.group("volume"))

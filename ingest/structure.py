@@ -58,6 +58,7 @@ def parse_structure(
     tables: list[Table],
     references: list[Reference],
     markdown: bool = False,
+    headings: list[tuple[int, int, int]] | None = None,
 ) -> Structure:
     """Recover title, authors, sections and paragraphs.
 
@@ -67,6 +68,8 @@ def parse_structure(
         tables: Tables already found (their lines are not paragraphs).
         references: Reference entries already found (their lines are not paragraphs).
         markdown: Treat ``#`` lines as headings.
+        headings: ``(start, end, level)`` of the headings a PDF's fonts revealed; when there
+            are at least two, they (and only they) are the headings.
 
     Returns:
         The Structure, paragraphs in document order.
@@ -78,6 +81,7 @@ def parse_structure(
         skip.append((lines[ref_head].end + 1, max(r.end for r in references)))
     footnotes = [Paragraph(f.start, f.end, None, "table_footnote") for t in tables for f in t.footnotes]
 
+    hinted = {start: level for start, _, level in headings} if headings and len(headings) >= 2 else None
     blks = [b for b in _split_markdown(blocks(lines), markdown) if not _inside(b[0].start, skip)]
     items: list[Paragraph] = []
     i = _front_matter(text, blks, items, out, markdown)
@@ -88,7 +92,11 @@ def parse_structure(
         nxt = blks[k + 1][0].stripped if k + 1 < len(blks) else ""
         # A heading is followed by text; a lower-case start means this was a page-break fragment.
         followed = (bool(nxt) and not nxt[0].islower()) or (not nxt and ref_head is not None)
-        heading = _heading(block, markdown, followed=followed)
+        if hinted is not None:
+            start = block[0].content_start
+            heading = (normalise_ws(block[0].text), hinted[start]) if len(block) == 1 and start in hinted else None
+        else:
+            heading = _heading(block, markdown, followed=followed)
         if heading:
             section = heading[0]
             headings.append((heading[0], block[0].content_start, heading[1]))
