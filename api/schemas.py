@@ -46,6 +46,14 @@ class AskRequest(BaseModel):
             raise ValueError("question must not be empty or whitespace")
         return value.strip()
 
+    @field_validator("k", mode="before")
+    @classmethod
+    def _not_boolean(cls, value: object) -> object:
+        # JSON true/false are not numbers; pydantic's lax mode would read them as 1/0.
+        if isinstance(value, bool):
+            raise ValueError("k must be an integer, not true/false")
+        return value
+
 
 # --- the Answer contract -------------------------------------------------------------
 
