@@ -205,14 +205,14 @@ def test_running_headers_gone_from_a_real_paper():
 @pytest.mark.slow
 def test_litqa2_pdfs_parse_with_titles_and_references():
     """A slice (every fourth paper) of the LitQA2 PDFs; `make bench-pdf` runs them all."""
-    from citeqa.eval.bench_pdf import load_titles, title_matches, DEFAULT_TITLES
+    from citeqa.eval.bench_pdf import DEFAULT_TRUTH, load_truth, title_matches
 
-    titles = load_titles(DEFAULT_TITLES)
+    truth = load_truth(DEFAULT_TRUTH)
     right = 0
     sample = _real(LITQA2_PDFS)[::4]
     for path in sample:
         doc = parse_document(path)
-        right += title_matches(doc.title, titles[path.stem])
+        right += title_matches(doc.title, truth[path.stem].title)
         assert not _line_end_splits(doc, path), path.name
         assert not _kept_running_lines(doc, path), path.name
     assert right >= 0.9 * len(sample)
