@@ -9,8 +9,10 @@ can tell ``interpret.12`` (a citation) from ``2,462`` (a value).
 from __future__ import annotations
 
 import ctypes
+import re
 import statistics
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
@@ -18,11 +20,31 @@ import pypdfium2.raw as pdfium_c
 
 _FONT_BUF = 128
 _BOLD_FLAG = 1 << 18  # PDF font descriptor flag ForceBold
+_ITALIC_FLAG = 1 << 6  # … and Italic
 _SUPER_SIZE = 0.85  # a superscript is set at most this share of the line's body size …
 _SUPER_RISE = 0.18  # … with its baseline raised by at least this share of the body size
 _MAX_SUPERSCRIPT = 12  # characters: raised text longer than this, with letters, is words, not a marker
 _WORD_GAP = 0.15  # a gap wider than this share of the font size separates words
 _MAX_ANGLE = 0.05  # radians: text rotated more than this is margin furniture, not body text
+# Font names: "ABCDEF+" subset prefixes and "+20"-style re-encodings name one font; a style
+# suffix names its weight or slant ("Helvetica-Bold", "AdvOT3b30f6db.B", "AdvMyriad_I", "Arial,BoldItalic").
+_SUBSET_RE = re.compile(r"^[A-Z]{6}\+|\+\w{1,4}$")
+_STYLE_RE = re.compile(r"[-,._](?=[A-Za-z]*$)[A-Za-z]*$|(?:MT|PS|Std|LT)$")
+_BOLD_NAME_RE = re.compile(r"bold|black|heavy|demi|semibold|[-,._](?:b|bi|bd|sb|bdit|med|medi|medium)$|^CMBX", re.IGNORECASE)
+_ITALIC_NAME_RE = re.compile(r"italic|oblique|[-,._](?:i|it|bi|ital|bdit)$|^CMTI", re.IGNORECASE)
+
+
+def font_family(name: str) -> str:
+    """A font's family: its name without subset prefix, re-encoding suffix and style suffix."""
+    base = _SUBSET_RE.sub("", name)
+    return _STYLE_RE.sub("", base) or base
+
+
+def _font_style(name: str, flags: int, weight: int) -> tuple[bool, bool]:
+    """(bold, italic) of a font from its descriptor flags, weight and name."""
+    base = _SUBSET_RE.sub("", name)
+    bold = bool(flags & _BOLD_FLAG) or weight >= 600 or bool(_BOLD_NAME_RE.search(base))
+    return bold, bool(flags & _ITALIC_FLAG) or bool(_ITALIC_NAME_RE.search(base))
 
 
 @dataclass(slots=True)
@@ -38,6 +60,7 @@ class Char:
     font: str
     bold: bool
     superscript: bool = False
+    italic: bool = False
 
 
 @dataclass(slots=True)
@@ -70,6 +93,8 @@ class Line:
     bold: bool  # every body character is bold
     page: int = 0
     segments: list[list[Word]] = field(default_factory=list)  # words split at wide gaps
+    font: str = ""  # the family most of its body characters are set in (see :func:`font_family`)
+    italic: bool = False  # every body letter is italic
 
     @property
     def x0(self) -> float:
@@ -125,7 +150,7 @@ def page_chars(page: pdfium.PdfPage) -> tuple[list[tuple[list[Char], tuple[float
         flags = ctypes.c_int()
         buf = ctypes.create_string_buffer(_FONT_BUF)
         oriented: list[tuple[int, Char]] = []
-        fonts: dict[int | None, tuple[str, bool]] = {}
+        fonts: dict[int | None, tuple[str, bool, bool]] = {}
         for i in range(n):
             code = pdfium_c.FPDFText_GetUnicode(handle, i)
             if code == 0x02 and pdfium_c.FPDFText_IsHyphen(handle, i) == 1:
@@ -154,15 +179,15 @@ def page_chars(page: pdfium.PdfPage) -> tuple[list[tuple[list[Char], tuple[float
                 length = pdfium_c.FPDFText_GetFontInfo(handle, i, buf, _FONT_BUF, flags)
                 name = buf.raw[: max(0, min(length, _FONT_BUF) - 1)].decode("latin-1", "replace")
                 weight = pdfium_c.FPDFText_GetFontWeight(handle, i)
-                lowered = name.lower()
-                bold = bool(flags.value & _BOLD_FLAG) or weight >= 600 or "bold" in lowered or "black" in lowered or "heavy" in lowered
-                font = fonts[obj] = (name, bold)
+                bold, italic = _font_style(name, flags.value, weight)
+                font = fonts[obj] = (name, bold, italic)
+            name, bold, italic = font
             if orientation == 0:
-                char = Char(text, box.left, box.right, height - box.top, height - box.bottom, size, *font)
+                char = Char(text, box.left, box.right, height - box.top, height - box.bottom, size, name, bold, italic=italic)
             elif orientation == 90:  # turned clockwise to read: x along the text, y across it
-                char = Char(text, box.bottom, box.top, box.left, box.right, size, *font)
+                char = Char(text, box.bottom, box.top, box.left, box.right, size, name, bold, italic=italic)
             else:
-                char = Char(text, height - box.top, height - box.bottom, width - box.right, width - box.left, size, *font)
+                char = Char(text, height - box.top, height - box.bottom, width - box.right, width - box.left, size, name, bold, italic=italic)
             oriented.append((orientation, char))
         counts = {o: sum(1 for k, _ in oriented if k == o) for o in (0, 90, 270)}
         order = sorted(counts, key=lambda o: (-counts[o], o != 0))
@@ -367,8 +392,19 @@ def _make_line(chars: list[Char], page_number: int) -> Line:
     normal = [c for c in body if not c.superscript]
     top = min((c.top for c in normal), default=min((c.top for c in body), default=0.0))
     bottom = max((c.bottom for c in normal), default=max((c.bottom for c in body), default=0.0))
-    bold = bool(normal) and all(c.bold for c in normal if c.text.isalnum())
-    return Line(words=words, top=top, bottom=bottom, size=size, bold=bold, page=page_number)
+    line = Line(words=words, top=top, bottom=bottom, size=size, bold=False, page=page_number)
+    restyle(line)
+    return line
+
+
+def restyle(line: Line) -> None:
+    """Set a line's weight, slant and font family from its words (after words were taken out)."""
+    normal = [c for w in line.words for c in w.chars if not c.superscript and c.text != " "]
+    letters = [c for c in normal if c.text.isalnum()]
+    line.bold = bool(normal) and all(c.bold for c in letters)
+    line.italic = bool(letters) and all(c.italic for c in letters)
+    families = Counter(font_family(c.font) for c in letters or normal)
+    line.font = families.most_common(1)[0][0] if families else ""
 
 
 def split_segments(line: Line, gap_factor: float = 0.9) -> list[list[Word]]:

@@ -1,8 +1,9 @@
 """Page layout: running headers/footers and line numbers out, columns found, lines in reading order.
 
 * **Furniture.** A line in the top or bottom band of a page whose text, with digits replaced
-  and case folded, recurs in the same band on other pages is a running header or footer; a
-  lone number there is a page number. Digit-only segments stacked in a margin outside the
+  and case folded, recurs in the same band on other pages is a running header or footer, and
+  so is a line there that begins or ends one (the first page's "… 2014, 14:1" beside the
+  others' "… 2014, 14:1 Page 2 of 10"); a lone number there is a page number. Digit-only segments stacked in a margin outside the
   text (manuscript line numbers) go too.
 * **Columns.** A gutter is a vertical strip, inside the text area, that few line segments
   cross while both sides hold text; pages may have several (three-column layouts).
@@ -18,18 +19,20 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from citeqa.ingest.pdf_chars import Line, split_segments
+from citeqa.ingest.pdf_chars import Line, restyle, split_segments
 
 _BAND = 0.09  # share of the page height where running headers and footers live
 _REPEAT_BAND = 0.2  # a line repeated on many pages is furniture within this share of the height
 _REPEAT_SHARE = 0.3
-_LONG_REPEAT = 25  # characters: a line this long repeated on half the pages is furniture wherever it stands  # … and the share of pages they recur on (at least two pages)
+_LONG_REPEAT = 25  # characters: a line this long repeated on half the pages is furniture wherever it stands
+_VARIANT = 20  # characters: a band line this long that begins or ends a running header is a variant of it
 _PAGE_NUMBER_RE = re.compile(r"^\W*(?:page\s+)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?\W*$", re.IGNORECASE)
 _DIGITS_RE = re.compile(r"\d+")
 _MIN_GUTTER = 3.0  # points
 _GUTTER_CROSSING = 0.5  # a gutter is crossed by at most this share of the median crossing count
 _NEAR = 30.0  # points: column text ends (starts) this close to the left (right) of its gutter
 _MIN_SIDE_LINES = 4
+_WIDE = 0.6  # a segment wider than this share of the text width spans the columns
 
 
 @dataclass
@@ -72,6 +75,10 @@ def remove_furniture(pages: list[Page]) -> int:
                 seen[(band, _key(line))].add(page.number)
     count = len({page.number for page in pages})  # a page with sideways text has two parts
     need = max(2, round(_REPEAT_SHARE * count))
+    repeated: dict[str, list[str]] = defaultdict(list)
+    for (band, key), numbers in seen.items():
+        if len(numbers) >= need and len(key) >= _VARIANT:
+            repeated[band].append(key)
     dropped = 0
     for page in pages:
         keep = []
@@ -81,6 +88,8 @@ def remove_furniture(pages: list[Page]) -> int:
             furniture = (band is not None and (
                 len(seen[(band, key)]) >= need
                 or (_band(line, page) is not None and bool(_PAGE_NUMBER_RE.match(line.text)))
+                # the first page's variant of a running header: "… 2014, 14:1" beside "… 2014, 14:1 Page 2 of 10"
+                or (len(key) >= _VARIANT and any(r.startswith(key) or r.endswith(key) for r in repeated[band]))
             )) or (len(key) >= _LONG_REPEAT and len(anywhere[key]) >= max(3, count / 2))
             if furniture:
                 dropped += 1
@@ -112,6 +121,7 @@ def _drop_line_numbers(pages: list[Page]) -> int:
             if aligned(ln):
                 ln.words = ln.words[1:]
                 ln.segments = ln.segments[1:]
+                restyle(ln)
                 dropped += 1
         gone = {id(ln) for ln in lone if aligned(ln)}
         page.lines = [ln for ln in page.lines if id(ln) not in gone]
@@ -132,10 +142,14 @@ def find_gutters(page: Page) -> list[float]:
     right = max(b for _, b in segs)
     if right - left < 100:
         return []
-    # Crossing counts on a 1-point grid.
+    # Crossing counts on a 1-point grid, of the segments narrower than most of the text width
+    # (full-width lines — a title, an abstract — cross every gutter; on a first page they may
+    # outnumber the column lines).
     n = int(right - left) + 1
     cover = [0] * n
     for a, b in segs:
+        if b - a > _WIDE * (right - left):
+            continue
         for k in range(max(0, int(a - left) + 1), min(n, int(b - left))):
             cover[k] += 1
     lo, hi = int(0.15 * n), int(0.85 * n)
@@ -336,7 +350,8 @@ def _merge_rows(lines: list[Line]) -> list[Line]:
         if prev is not None and abs(prev.bottom - ln.bottom) < 0.4 * max(ln.size, 1.0) and (ln.x0 >= prev.x1 or ln.x1 <= prev.x0):
             words = sorted([*prev.words, *ln.words], key=lambda w: w.x0)
             merged = Line(words=words, top=min(prev.top, ln.top), bottom=max(prev.bottom, ln.bottom),
-                          size=max(prev.size, ln.size), bold=prev.bold and ln.bold, page=ln.page)
+                          size=max(prev.size, ln.size), bold=prev.bold and ln.bold, page=ln.page, font=prev.font,
+                          italic=prev.italic and ln.italic)
             merged.segments = split_segments(merged)
             rows[-1] = merged
         else:
@@ -368,7 +383,7 @@ def _split_at_gutters(line: Line, edges: list[float]) -> list[Line]:
         parts.setdefault(sum(1 for g in gutters if x0 >= g), []).append(seg)
     return [
         Line(words=[w for seg in segs for w in seg], top=line.top, bottom=line.bottom, size=line.size, bold=line.bold,
-             page=line.page, segments=segs)
+             page=line.page, segments=segs, font=line.font, italic=line.italic)
         for _, segs in sorted(parts.items())
     ]
 
