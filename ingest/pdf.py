@@ -81,7 +81,8 @@ def extract_pdf(path: Path, data: bytes) -> PdfText:
     if not any(p.lines for p in pages if not p.margin):
         raise IngestError(path, "no extractable text in the PDF (scanned images? run OCR first)")
     body = body_size([p for p in pages if not p.margin])
-    early = [list(p.lines) for p in pages[:2] if not p.margin]  # before running headers go: they name the journal
+    # The first two pages' lines before running headers go: they name the journal.
+    early = [list(p.lines) for p in pages if p.number <= pages[0].number + 1 and not p.margin]
     dropped = remove_furniture(pages)
     pages = [page for page in pages if not page.margin]
     front = read_front_matter(metadata, pages[0].lines, early, pages[-1].lines, body)

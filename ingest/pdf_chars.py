@@ -26,6 +26,8 @@ _SUPER_RISE = 0.18  # … with its baseline raised by at least this share of the
 _MAX_SUPERSCRIPT = 12  # characters: raised text longer than this, with letters, is words, not a marker
 _WORD_GAP = 0.15  # a gap wider than this share of the font size separates words
 _MAX_ANGLE = 0.05  # radians: text rotated more than this is margin furniture, not body text
+_MAX_SLANT = 0.4  # a horizontal shear up to this (about 22°) is text set oblique, still upright
+_OBLIQUE = 0.1  # … and from this on, italic
 # Font names: "ABCDEF+" subset prefixes and "+20"-style re-encodings name one font; a style
 # suffix names its weight or slant ("Helvetica-Bold", "AdvOT3b30f6db.B", "AdvMyriad_I", "Arial,BoldItalic").
 _SUBSET_RE = re.compile(r"^[A-Z]{6}\+|\+\w{1,4}$")
@@ -119,8 +121,8 @@ class Line:
 
 def _orientation(m: pdfium_c.FS_MATRIX) -> int | None:
     """0 for upright text, 90 for text running up the page, 270 running down; None otherwise."""
-    if m.a > 0 and abs(m.b) <= _MAX_ANGLE * m.a and abs(m.c) <= _MAX_ANGLE * abs(m.d):
-        return 0
+    if m.a > 0 and abs(m.b) <= _MAX_ANGLE * m.a and abs(m.c) <= _MAX_SLANT * abs(m.d):
+        return 0  # upright, or slanted by a shear (an oblique drawn from an upright font)
     if abs(m.a) <= _MAX_ANGLE * abs(m.b) and abs(m.d) <= _MAX_ANGLE * abs(m.c):
         return 90 if m.b > 0 else 270
     return None
@@ -182,6 +184,7 @@ def page_chars(page: pdfium.PdfPage) -> tuple[list[tuple[list[Char], tuple[float
                 bold, italic = _font_style(name, flags.value, weight)
                 font = fonts[obj] = (name, bold, italic)
             name, bold, italic = font
+            italic = italic or (orientation == 0 and abs(matrix.c) > _OBLIQUE * abs(matrix.d))
             if orientation == 0:
                 char = Char(text, box.left, box.right, height - box.top, height - box.bottom, size, name, bold, italic=italic)
             elif orientation == 90:  # turned clockwise to read: x along the text, y across it

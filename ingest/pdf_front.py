@@ -31,9 +31,11 @@ _JUNK_TITLE_RE = re.compile(r"^(?:untitled|title|microsoft word\b.*|.*\.(?:docx?
 _NOT_TITLE_RE = re.compile(r"https?://|www\.|\bdoi\b|©|\bcopyright\b|\blicen[cs]e\b|@", re.IGNORECASE)
 _TITLE_SIZE = 1.15  # a title is set at least this much larger than the body text
 _BYLINE_WINDOW = 10  # lines under the title where the byline may start
+_BYLINE_SKIPS = 2  # lines beside a byline that it goes on after
+_BYLINE_GAP = 1.2  # line heights: a byline's lines follow each other closely
 _MARKS = "*∗†‡§¶#✉⇑※•·⁎"
 _NAME_SPLIT_RE = re.compile(r"\s*(?:[,;·•]|\band\b|\bAND\b|&)\s*")
-_NAME_TOKEN_RE = re.compile(r"^(?:[A-ZÀ-ÞĀ-Ž][\w'’.\-]*|(?:[A-Z]\.)+(?:-[A-Z]\.)?|[a-z]{1,3}(?:-[A-Z][\w'’\-]*)?)$")
+_NAME_TOKEN_RE = re.compile(r"^(?:[A-ZÀ-ÞĀ-Ž][\w'’.\-\u2010\u2011]*|(?:[A-Z]\.)+(?:-[A-Z]\.)?|[a-z]{1,3}(?:-[A-Z][\w'’\-]*)?)$")
 _PARTICLES = frozenset("van von de der den del della di da dos das du la le ten ter bin ben al el y e".split())
 _MAX_NAME_TOKENS = 6
 _HISTORY_RE = re.compile(r"\b(?:submitted|received|accepted|published)\b", re.IGNORECASE)
@@ -58,7 +60,7 @@ _JOURNAL_RES = (
 )
 _PREPRINT_RE = re.compile(rf"^(?P<journal>[A-Za-z][\w-]{{1,20}}) preprint\b.*?\b(?:posted|online)\b[^0-9]*?(?:\d{{1,2}},?\s*)?(?P<year>{_YEAR})", re.IGNORECASE)
 _VOLUME_LINE_RE = re.compile(rf"^Volume\s+{_YEAR}\s*,\s*Article", re.IGNORECASE)  # under the journal's name
-_LEAD_RE = re.compile(r"^(?:.*?\bet al\.,?\s*|\d{1,4}\s*[|•]\s*|cite this:\s*|published in final edited form as:\s*)", re.IGNORECASE)
+_LEAD_RE = re.compile(r"^(?:.*?\bet al\.,?\s*|\d{1,4}\s*[|•]\s*|\d{1,4}\s+(?=[A-Z])|cite this:\s*|published in final edited form as:\s*)", re.IGNORECASE)
 
 
 @dataclass
@@ -163,22 +165,23 @@ def _confirmed_title(meta_title: str, ordered: list[Line]) -> tuple[str, list[Li
     from rapidfuzz import fuzz
 
     target = _norm(meta_title)
-    texts = [line_text(ln) for ln in ordered]
     best, best_score = None, 0.0
-    for i, first in enumerate(texts):
-        if fuzz.partial_ratio(_norm(first), target) < 90:
+    for i, first in enumerate(ordered):
+        if fuzz.partial_ratio(_norm(line_text(first)), target) < 90:
             continue
-        end, score = i + 1, fuzz.ratio(_norm(first), target)
-        for j in range(i + 1, min(len(texts), i + 6)):
-            longer = fuzz.ratio(_norm(_joined(texts[i : j + 1])), target)
+        # The lines under it in its column (in a two-column page, the other column's lines come between).
+        column = [ln for ln in ordered[i + 1 :] if min(ln.x1, first.x1) - max(ln.x0, first.x0) > 0][:5]
+        run, score = [first], fuzz.ratio(_norm(line_text(first)), target)
+        for nxt in column:
+            longer = fuzz.ratio(_norm(_joined([line_text(x) for x in [*run, nxt]])), target)
             if longer <= score:
                 break
-            end, score = j + 1, longer
+            run, score = [*run, nxt], longer
         if score > best_score:
-            best, best_score = (i, end), score
+            best, best_score = run, score
     if best is None or best_score < 85:
         return None
-    return _joined(texts[best[0] : best[1]]), ordered[best[0] : best[1]]
+    return _joined([line_text(x) for x in best]), best
 
 
 # --- byline -----------------------------------------------------------------------------
@@ -188,17 +191,30 @@ def _byline(ordered: list[Line], title_lines: list[Line]) -> tuple[list[Line], l
     """The lines under the title that list the authors, and their names."""
     if not title_lines:
         return [], []
-    after = [ln for ln in ordered if ln.top > title_lines[-1].top and ln not in title_lines][:_BYLINE_WINDOW]
+    left, right = min(ln.x0 for ln in title_lines), max(ln.x1 for ln in title_lines)
+    after = [
+        ln for ln in ordered
+        if ln.top > title_lines[-1].top and ln not in title_lines and min(ln.x1, right) > max(ln.x0, left)  # under the title
+    ][:_BYLINE_WINDOW]
     for i, ln in enumerate(after):
-        if not _names(_plain(ln)):
+        names = _names(_plain(ln))
+        if not names:
             continue
-        lines = [ln]
+        lines, misses = [ln], 0
         for nxt in after[i + 1 :]:
-            plain = _plain(nxt)
-            if plain.strip(" ,") and not _names(plain):
-                break
+            last = lines[-1]
+            if abs(nxt.top - last.top) < 0.5 * nxt.size and nxt.x0 >= last.x1 - 2 * nxt.size:
+                lines.append(nxt)  # the rest of the same printed line ("…, Marimikel"), or marks set apart
+                continue
+            longer = _names(" ".join(_plain(x) for x in [*lines, nxt]))  # a name may wrap: "Marimikel" / "Charrier"
+            if len(longer) <= len(names) or nxt.top - last.bottom > _BYLINE_GAP * nxt.size:
+                misses += 1  # a line beside the byline ("Received: 1 April 2023")
+                if misses > _BYLINE_SKIPS:
+                    break
+                continue
             lines.append(nxt)
-        return lines, _names(" ".join(_plain(x) for x in lines))
+            names = longer
+        return lines, _names(" ".join(_plain(x) for x in lines)) or names
     return [], []
 
 
@@ -232,7 +248,7 @@ def _is_name(piece: str) -> bool:
         return False
     if any(name_key(t) in AFFILIATION_WORDS for t in tokens):
         return False
-    return all(_NAME_TOKEN_RE.match(t) or t.lower() in _PARTICLES for t in tokens) and tokens[-1][:1].isupper()
+    return all(_NAME_TOKEN_RE.match(t) or t.lower() in _PARTICLES for t in tokens) and any(c.isupper() for c in tokens[-1])
 
 
 def _affiliations(ordered: list[Line], above: list[Line]) -> list[Line]:
@@ -270,8 +286,11 @@ def _journal(early: list[list[Line]], subject: str) -> tuple[str | None, int | N
         texts = [" ".join(line_text(ln).split()) for ln in ordered]
         for k, text in enumerate(texts):
             found = _citation(text)
-            if found is None and k + 1 < len(texts) and _VOLUME_LINE_RE.match(texts[k + 1]) and _is_journal_name(text):
-                found = (text, int(_YEAR_RE.search(texts[k + 1]).group(1)))  # "Rehabilitation Research and Practice" / "Volume 2010, …"
+            nxt = texts[k + 1] if k + 1 < len(texts) else ""
+            if found is None and _VOLUME_LINE_RE.match(nxt) and _is_journal_name(text):
+                found = (text, int(_YEAR_RE.search(nxt).group(1)))  # "Rehabilitation Research and Practice" / "Volume 2010, …"
+            if found is None and name_key(text) == "journal" and _is_journal_name(re.split(r",|\d", nxt)[0]):
+                found = (re.split(r",|\d", nxt)[0], None)  # a repository's cover page: "Journal" / "Developmental Cell, 58(21)"
             if found is not None:
                 return _display(found[0]), found[1]
     subject = DOI_RE.sub("", subject)
@@ -303,7 +322,7 @@ def _is_journal_name(name: str) -> bool:
     return (
         1 <= len(name.split()) <= 10
         and any(c.isupper() for c in name)
-        and not re.search(r"[a-z]{3,}[.!?]\s", name)  # "… pression. Dev Dyn": the end of a sentence
+        and any(c.isupper() for c in name.split()[0])  # "Nature", "mBio"; not "pression. Dev Dyn" (a sentence's end)
         and not re.search(r"\b(?:doi|https?|www|downloaded|copyright|licen[cs]e|received|accepted|published)\b|@|©", name, re.IGNORECASE)
     )
 

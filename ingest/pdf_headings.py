@@ -32,6 +32,7 @@ from citeqa.ingest.section_names import BEFORE_BODY, CONTAINERS, FRONT_LABELS, T
 if TYPE_CHECKING:
     from citeqa.ingest.pdf_text import Block
 
+NUMBERING_RE = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?|[IVX]{1,5}\.)\s+")
 NUMBERED_RE = re.compile(r"^(?:(\d{1,2}(?:\.\d{1,2}){0,3})\.?|([IVX]{1,5})\.)\s+[A-Z\"“‘'(]")
 _MAX_WORDS = 20  # a display heading is a phrase
 _MAX_RUN_IN_WORDS = 12
@@ -79,14 +80,19 @@ def stands_out(line: Line, text: str, body: Style) -> bool:
     t = text.strip()
     if not t or len(t) > 160 or len(line.segments) > 2 or line.size < _SMALLEST * body.size:
         return False
+    if line.size < _SMALL * body.size and name_key(t) not in TOP_LEVEL:
+        return False  # small print: a figure's label, a footnote
     if not (t[0].isupper() or t[0].isdigit() or t[0] in "\"“‘'"):
         return False
+    numbered = NUMBERED_RE.match(t)
     return (
         line.size >= body.size + max(0.4, 0.05 * body.size)
         or (line.bold and not body.bold)
         or (bool(line.font) and line.font != body.font and not line.italic)
         or (line.italic and not body.italic)
         or _caps(t)
+        # "3.1. Expression and regulation" set like the text: a subsection by its numbering alone
+        or (numbered is not None and "." in (numbered.group(1) or "") and len(t.split()) <= 12 and not t.endswith("."))
     )
 
 
@@ -113,9 +119,21 @@ def run_in_words(line: Line, text: str, body: Style, continued: bool = False) ->
             k += 1
         else:
             break
+    if k == 0:
+        k = _caps_name(line)
     if not 0 < k < len(line.words) or k > _MAX_RUN_IN_WORDS:
         return 0
     return k
+
+
+def _caps_name(line: Line) -> int:
+    """How many words open the line as a standard section name in capitals ("ABSTRACT The …")."""
+    words = [w.text for w in line.words]
+    for k in range(min(4, len(words) - 1), 0, -1):
+        head = " ".join(words[:k])
+        if _caps(head) and not _caps(words[k]) and name_key(head) in TOP_LEVEL:
+            return k
+    return 0
 
 
 def sub_line(line: Line, words: list[Word]) -> Line:
@@ -186,7 +204,7 @@ class HeadingRules:
         standard = name_key(text) in TOP_LEVEL
         rest = [b for b in after[:8] if b.kind != "dropped"]
         if standard and any(b.kind == "paragraph" for b in rest):  # a float may come between
-            rest = [b for b in rest if b.kind not in ("caption", "table")] or rest
+            rest = [b for b in rest if not self._float(b)] or rest
         nxt = rest[0] if rest else None
         if nxt is None:
             return False
@@ -198,28 +216,34 @@ class HeadingRules:
             return False
         if self._running_text(nxt, block, standard):
             return True
-        # A subheading not set apart by its style (a short line), then running text.
+        # A subheading not set apart by its style (a short line), then running text or a heading.
         follow = rest[1] if len(rest) > 1 else None
         return (
-            follow is not None and follow.kind == "paragraph" and self._short(nxt)
-            and self._running_text(follow, block, standard)
+            follow is not None and self._short(nxt)
+            and (follow.kind == "heading" or (follow.kind == "paragraph" and self._running_text(follow, block, standard)))
         )
 
     def _short(self, block: Block) -> bool:
         text = " ".join(self.render(block).split())
-        return len(block.lines) <= 3 and len(text.split()) <= _MAX_WORDS and text[:1].isupper() and not text.endswith(".")
+        starts = text[:1].isupper() or bool(NUMBERED_RE.match(text))
+        return len(block.lines) <= 3 and len(text.split()) <= _MAX_WORDS and starts and not text.endswith(".")
+
+    def _float(self, block: Block) -> bool:
+        """A table or a figure's caption (or its labels read before it)."""
+        return block.kind in ("caption", "table") or (block.kind == "paragraph" and bool(FLOAT_RE.match(self.render(block))))
 
     def _phrase(self, block: Block, text: str) -> bool:
         words = text.split()
         key = name_key(text)
         limit = _MAX_RUN_IN_WORDS if block.run_in is not None and len(block.lines) == 1 else _MAX_WORDS
-        letters = sum(c.isalpha() for c in text)
+        bare = NUMBERING_RE.sub("", text)
+        letters = sum(c.isalpha() for c in bare)
         field = _FIELD_RE.match(text)
         return (
             len(block.lines) <= _MAX_LINES
             and 0 < len(words) <= limit
             and letters >= 3
-            and letters >= 0.6 * len(text.replace(" ", ""))
+            and letters >= 0.6 * len(bare.replace(" ", ""))
             and not text.endswith((",", ";"))
             and not (text[0].isdigit() and not NUMBERED_RE.match(text))  # "1. the organization of …": a list
             and not (field and (name_key(field.group(1)) in FRONT_LABELS or any(c.isdigit() for c in field.group(2))))
@@ -241,7 +265,8 @@ class HeadingRules:
         if heading.run_in is not None:
             return True  # the line goes on in the text's own style
         words = len(text.split())
-        if len(para.lines) < 2 and words < 10 and not (words >= 5 and text.rstrip().endswith(".")):
+        sentence = text.rstrip().endswith(".") and (words >= 5 or any_start)  # "None declared." under a standard name
+        if len(para.lines) < 2 and words < 10 and not sentence:
             return False
         if para.lines[0].size < _SMALL_TEXT * self.body.size:
             return False
@@ -304,26 +329,29 @@ class HeadingRules:
 def main_text_start(blocks: list[Block], body: Style, render) -> Block | None:  # noqa: ANN001
     """The first paragraph of the body after an abstract set in another style, when no heading
     comes between (Nature's and Science's unheaded introductions), or None."""
-    seen_abstract = False
+    opening: list[Block] = []  # what comes before the first heading of the body
     for block in blocks:
-        if block.kind == "front":
-            continue
-        if block.kind == "heading":
-            if name_key(render(block)) not in BEFORE_BODY:
-                return None  # the body opens with a heading
-            continue
-        if block.kind != "paragraph":
-            continue
-        text = render(block)
-        if len(block.lines) < 2 and len(text.split()) < 12:
-            continue
-        style = style_of(block.lines)
-        in_body = abs(block.lines[0].size - body.size) <= 0.3 and style.font == body.font and style.bold == body.bold
-        if not in_body:
-            seen_abstract = True
-        elif seen_abstract:
-            return block
-        else:
-            return None
+        if block.kind == "heading" and name_key(render(block)) not in BEFORE_BODY:
+            break
+        opening.append(block)
+    last = max((k for k, b in enumerate(opening) if b.kind == "heading"), default=-1)
+    seen_abstract = any(b.kind == "paragraph" and _prose(b, render) and not _in_body(b, body) for b in opening)
+    for block in opening[last + 1 :]:
+        if block.kind == "paragraph" and _prose(block, render):
+            if not _in_body(block, body):
+                seen_abstract = True
+            elif seen_abstract:
+                return block
+            else:
+                return None
     return None
+
+
+def _prose(block: Block, render) -> bool:  # noqa: ANN001
+    return (len(block.lines) >= 2 or len(render(block).split()) >= 12) and not FLOAT_RE.match(render(block))
+
+
+def _in_body(block: Block, body: Style) -> bool:
+    style = style_of(block.lines)
+    return abs(block.lines[0].size - body.size) <= 0.3 and style.font == body.font and style.bold == body.bold
 

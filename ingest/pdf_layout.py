@@ -381,11 +381,14 @@ def _split_at_gutters(line: Line, edges: list[float]) -> list[Line]:
         if any(x0 < g < x1 for g in gutters):
             return [line]  # a segment itself crosses a gutter: full-width text
         parts.setdefault(sum(1 for g in gutters if x0 >= g), []).append(seg)
-    return [
+    out = [
         Line(words=[w for seg in segs for w in seg], top=line.top, bottom=line.bottom, size=line.size, bold=line.bold,
-             page=line.page, segments=segs, font=line.font, italic=line.italic)
+             page=line.page, segments=segs)
         for _, segs in sorted(parts.items())
     ]
+    for part in out:
+        restyle(part)  # "1. Introduction" in bold beside a line of the other column
+    return out
 
 
 def _column_of(line: Line, gutters: list[float]) -> int | None:

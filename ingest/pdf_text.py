@@ -24,6 +24,7 @@ from citeqa.ingest.pdf_chars import Line, Word
 from citeqa.ingest.pdf_headings import HeadingRules, body_style, main_text_start, run_in_words, stands_out, sub_line, wraps
 from citeqa.ingest.pdf_layout import FLOAT_RE, Page, Placed, reading_order, segment_box
 from citeqa.ingest.references import HEADING_RE as REFERENCES_HEADING_RE
+from citeqa.ingest.references import find_headless_list
 from citeqa.ingest.section_names import TOP_LEVEL, name_key
 from citeqa.ingest.lines import Line as TextLine
 from citeqa.ingest.tables import CAPTION_RE, is_footnote_line
@@ -35,7 +36,7 @@ _SUPER_MAP = str.maketrans(
 _HYPHENS = ("-", "\u2010", "\u00ad")
 _SENTENCE_END = (".", "?", "!", ":")
 _NUMBERED_HEADING_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+[A-Z]")
-_ENTRY_NUMBER_RE = re.compile(r"^\s*\[?(\d{1,3})[.)\]]?\s+(?=\S)")
+_ENTRY_NUMBER_RE = re.compile(r"^\s*[\[(]?(\d{1,3})[.)\]]?\s+(?=\S)")
 _MAX_HEADING_CHARS = 120
 _NUMERIC_CELL_RE = re.compile(r"^[\d.,:;±%()\[\]<>=≤≥\-–−+×/ ]+$")
 
@@ -244,11 +245,14 @@ class Emitter:
         self.reference_number: int | None = None  # its number, in a numbered list
         self.pitch = 0.0
         self.suspended: tuple[Block | None, int | None] | None = None  # reference list state around a table
+        self.resume: tuple[int, float] | None = None  # the entry number (and size) a numbered list may resume at
+        self.list_start: Line | None = None
 
     def run(self) -> Emitted:
         page_blocks = []
-        for page in self.pages:
-            placed = reading_order(page)
+        placed_pages = [reading_order(page) for page in self.pages]
+        self.list_start = self._headless_list(placed_pages)
+        for page, placed in zip(self.pages, placed_pages):
             self.pitch = _typical_pitch(placed)
             page_blocks.append(self._blocks(placed, page.number))
         kept = {id(b) for b in self.headings.confirm([b for blocks in page_blocks for b in blocks])}
@@ -324,6 +328,10 @@ class Emitter:
                 blocks.append(table)
                 prev = p
                 continue
+            if line is self.list_start and not self.in_references:  # a reference list without a heading
+                self.in_references, self.reference, self.reference_number = True, None, None
+            elif not self.in_references and self._resumes_list(line, text):
+                self.in_references, self.reference, self.reference_number = True, None, self.resume[0] - 1
             if not self.in_references and self._continues_heading(p, prev, blocks, text):
                 blocks[-1].lines.append(line)
                 prev = p
@@ -334,6 +342,8 @@ class Emitter:
                     last.lines.append(line)
                 else:
                     blocks.append(Block("heading", page_no, [line], line.size, line.bold))
+                if self.in_references and self.reference_number is not None and self.reference is not None:
+                    self.resume = (self.reference_number + 1, self.reference.lines[0].size)
                 self.in_references = bool(REFERENCES_HEADING_RE.match(text))
                 self.reference, self.reference_number, self.suspended = None, None, None
                 prev = p
@@ -369,6 +379,23 @@ class Emitter:
             prev = p
         # A table block that collected nothing is dropped; its caption stays a caption.
         return [b for b in blocks if b.kind != "table" or b.lines]
+
+    def _resumes_list(self, line: Line, text: str) -> bool:
+        """The next entry of a numbered reference list that a column of text interrupted."""
+        if self.resume is None:
+            return False
+        number = _ENTRY_NUMBER_RE.match(text)
+        return number is not None and int(number.group(1)) == self.resume[0] and abs(line.size - self.resume[1]) <= 0.5
+
+    def _headless_list(self, placed_pages: list[list[Placed]]) -> Line | None:
+        """The first line of a reference list printed without a heading, if the document has one
+        and no "References" heading (see :func:`citeqa.ingest.references.find_headless_list`)."""
+        lines = [p.line for placed in placed_pages for p in placed]
+        texts = [line_text(ln) for ln in lines]
+        if any(REFERENCES_HEADING_RE.match(t.strip()) for t in texts):
+            return None
+        first = find_headless_list(texts)
+        return lines[first] if first is not None else None
 
     def _resume_references(self) -> None:
         """After a table that floated into the reference list, the list goes on."""
@@ -509,9 +536,11 @@ class Emitter:
             return True
         a, b = prev.line, p.line
         same_flow = prev.region == p.region and prev.column == p.column and a.page == b.page
-        ended = line_text(a).rstrip().endswith(_SENTENCE_END)
-        if not same_flow:
-            return ended
+        before = line_text(a).rstrip()
+        ended = before.endswith(_SENTENCE_END)
+        if not same_flow:  # the text goes on in another column only mid-sentence ("… grown in" / "yeast")
+            last_word = before.rsplit(" ", 1)[-1]
+            return ended or not (before.endswith((",", ";", "-", "\u2010")) or last_word[:1].islower())
         size = max(a.size, b.size, 1.0)
         pitch = _baseline(b) - _baseline(a)
         return pitch > max(1.65 * size, 1.35 * self.pitch) or (ended and a.x1 < p.x_right - 2.5 * size)
@@ -526,8 +555,10 @@ class Emitter:
         if value is not None and value == expected:
             self.reference_number = value  # the next numbered entry
         elif self.reference_number is not None:
-            if gap:
-                return False  # after a numbered list: back to running text
+            if gap or abs(p.line.size - last.lines[0].size) > 1.0:
+                # Back to running text (the list may go on later, after a column of text)
+                self.resume = (self.reference_number + 1, last.lines[0].size)
+                return False
             last.lines.append(p.line)
             return True
         elif last is not None and not self._new_entry(last, p, prev, text):

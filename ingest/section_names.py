@@ -36,14 +36,17 @@ TOP_LEVEL = _keys(
     "Ethics statement", "Ethics approval", "Supplementary material", "Supplementary materials",
     "Supplementary information", "Supplementary data", "Supporting information", "Additional information",
     "Additional file", "Additional files", "Abbreviations", "References", "STAR Methods", "Online methods", "References and notes",
-    "Notes and references", "Bibliography", "Literature cited", "Appendix", "Author information",
+    "Notes and references", "Bibliography", "Literature cited", "Appendix", "Author information", "Author details",
+    "Publisher's note", "Figures", "Figure legends", "Figure captions", "Tables", "Supplementary figures",
+    "Supplementary tables", "Supplemental figures", "Supplemental tables", "Supplemental files",
+    "Supplementary files", "Supplemental material", "Supplemental information",
 )
 
 # Sections whose subsections may be set in the same style as their own heading.
 CONTAINERS = _keys(
     "Results", "Results and discussion", "Methods", "Materials and methods", "Material and methods",
     "Methods and materials", "Patients and methods", "Experimental procedures", "Experimental section",
-    "STAR Methods", "Discussion", "Online methods",
+    "STAR Methods", "Discussion", "Online methods", "Main", "Main text",
 )
 
 # Sections printed before the body: the abstract and its companions.

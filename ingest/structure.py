@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from citeqa.ingest.lines import Line, blocks, normalise_ws
 from citeqa.ingest.markers import MARKER_RE, strip_markers
 from citeqa.ingest.models import Paragraph, Reference, Section, Table
-from citeqa.ingest.references import find_reference_heading
+from citeqa.ingest.references import entry_span, find_reference_heading
 from citeqa.ingest.section_names import BEFORE_BODY, name_key
 
 logger = logging.getLogger(__name__)
@@ -85,8 +85,8 @@ def parse_structure(
     out = Structure()
     skip = [(t.start, t.end) for t in tables]
     ref_head = find_reference_heading(lines)
-    if ref_head is not None and references:
-        skip.append((lines[ref_head].end + 1, max(r.end for r in references)))
+    if references:  # entry by entry: text a column of the list interrupts stays
+        skip.extend(entry_span(text, r) for r in references)
     footnotes = [Paragraph(f.start, f.end, None, "table_footnote") for t in tables for f in t.footnotes]
 
     hinted = {start: level for start, _, level in headings} if headings and len(headings) >= 2 else None
