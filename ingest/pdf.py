@@ -76,6 +76,7 @@ def extract_pdf(path: Path, data: bytes) -> PdfText:
             raise IngestError(path, "the PDF has no pages")
         pages, warnings = _read_pages(path, pdf)
         metadata = _metadata(pdf)
+        raw = (_plain_text(pdf, 0), _plain_text(pdf, len(pdf) - 1))
     finally:
         pdf.close()
     if not any(p.lines for p in pages if not p.margin):
@@ -85,7 +86,7 @@ def extract_pdf(path: Path, data: bytes) -> PdfText:
     early = [list(p.lines) for p in pages if p.number <= pages[0].number + 1 and not p.margin]
     dropped = remove_furniture(pages)
     pages = [page for page in pages if not page.margin]
-    front = read_front_matter(metadata, pages[0].lines, early, pages[-1].lines, body)
+    front = read_front_matter(metadata, pages[0].lines, early, raw, body)
     emitted = Emitter(pages, body, front.holds, front.title).run()
     out = PdfText(
         text=emitted.text, pages=emitted.pages, headings=emitted.headings, front_end=emitted.front_end,
@@ -122,6 +123,20 @@ def _read_pages(path: Path, pdf) -> tuple[list[Page], list[str]]:  # noqa: ANN00
             warnings.append(message)
         pages.extend(part for part in parts if part.lines or part is parts[0])
     return pages, warnings
+
+
+def _plain_text(pdf, index: int) -> str:  # noqa: ANN001
+    """PDFium's own text of a page (in content order), or "" when it cannot be read."""
+    try:
+        page = pdf[index]
+        textpage = page.get_textpage()
+        try:
+            return textpage.get_text_range()
+        finally:
+            textpage.close()
+            page.close()
+    except Exception:  # noqa: BLE001 - only the DOI is looked for in it
+        return ""
 
 
 def _metadata(pdf) -> dict[str, str]:  # noqa: ANN001

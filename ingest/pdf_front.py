@@ -32,13 +32,14 @@ _NOT_TITLE_RE = re.compile(r"https?://|www\.|\bdoi\b|©|\bcopyright\b|\blicen[cs
 _TITLE_SIZE = 1.15  # a title is set at least this much larger than the body text
 _BYLINE_WINDOW = 10  # lines under the title where the byline may start
 _BYLINE_SKIPS = 2  # lines beside a byline that it goes on after
-_BYLINE_GAP = 1.2  # line heights: a byline's lines follow each other closely
+_BYLINE_GAP = 2.5  # line heights: a byline's lines follow each other closely (double-spaced in a manuscript)
 _MARKS = "*∗†‡§¶#✉⇑※•·⁎"
 _NAME_SPLIT_RE = re.compile(r"\s*(?:[,;·•]|\band\b|\bAND\b|&)\s*")
 _NAME_TOKEN_RE = re.compile(r"^(?:[A-ZÀ-ÞĀ-Ž][\w'’.\-\u2010\u2011]*|(?:[A-Z]\.)+(?:-[A-Z]\.)?|[a-z]{1,3}(?:-[A-Z][\w'’\-]*)?)$")
 _PARTICLES = frozenset("van von de der den del della di da dos das du la le ten ter bin ben al el y e".split())
 _MAX_NAME_TOKENS = 6
-_HISTORY_RE = re.compile(r"\b(?:submitted|received|accepted|published)\b", re.IGNORECASE)
+_HISTORY_RE = re.compile(r"\b(?:submitted|received|accepted|published|cite this article|supplementary materials?)\b", re.IGNORECASE)
+_DOI_LINE = 60  # characters: a line that prints a DOI on its own (not a reference entry)
 
 _YEAR = r"(?:19|20)\d{2}"
 _NAME = r"(?P<journal>[A-Za-z][\w&.’'()\-: ]{0,60}?)"
@@ -83,7 +84,7 @@ class FrontMatter:
 
 
 def read_front_matter(
-    meta: dict[str, str], first: list[Line], early: list[list[Line]], last: list[Line], body: float
+    meta: dict[str, str], first: list[Line], early: list[list[Line]], raw: tuple[str, str], body: float
 ) -> FrontMatter:
     """Read the front matter (see the module docstring).
 
@@ -91,7 +92,7 @@ def read_front_matter(
         meta: The PDF's document information (Title, Author, Subject …).
         first: The first page's lines, running headers removed.
         early: The first pages' lines before their running headers were removed.
-        last: The last page's lines.
+        raw: The plain text of the first and the last page (PDFium's, in content order).
         body: The body font size.
     """
     out = FrontMatter()
@@ -107,7 +108,7 @@ def read_front_matter(
     out.journal, year = _journal(early, meta.get("Subject", ""))
     first_text = " ".join(line_text(ln) for ln in ordered)
     out.year = year or _year(meta, first_text)
-    out.doi = _doi(meta, [ln for page in early[:1] for ln in page], last)
+    out.doi = _doi(meta, *(re.sub(r"[\u200b\u2009\u00ad]", "", text) for text in raw))
     return out
 
 
@@ -345,16 +346,19 @@ def _year(meta: dict[str, str], first_text: str) -> int | None:
     return max(set(years), key=years.count) if years else None
 
 
-def _doi(meta: dict[str, str], first: list[Line], last: list[Line]) -> str | None:
-    found = DOI_RE.search(meta.get("Subject", "") + " " + meta.get("doi", ""))
+def _doi(meta: dict[str, str], first: str, last: str) -> str | None:
+    """The DOI of the metadata, else of the first page, else one the last page prints beside its
+    publication history, citation note or supplementary material (not a reference's)."""
+    found = DOI_RE.search(meta.get("Subject", "") + " " + meta.get("doi", "")) or DOI_RE.search(first)
     if found is None:
-        found = DOI_RE.search(" ".join(line_text(ln) for ln in sorted(first, key=lambda ln: (ln.top, ln.x0))))
-    if found is None:
-        ordered = [line_text(ln).strip() for ln in sorted(last, key=lambda ln: (ln.top, ln.x0))]
-        for before, text in zip(ordered, ordered[1:]):
-            bare = DOI_RE.fullmatch(text)
-            if bare and _HISTORY_RE.search(before):  # "Published online 28 February 2019" / "10.1126/science.aaw1219"
-                found = bare
+        lines = [ln.strip() for ln in last.splitlines() if ln.strip()]
+        for k, text in enumerate(lines):
+            match = DOI_RE.search(text)
+            if match is None or len(text) > _DOI_LINE:
+                continue
+            beside = " ".join(lines[max(0, k - 1) : k + 2])
+            if _HISTORY_RE.search(beside):
+                found = match
                 break
     return found.group(1) if found else None
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from citeqa.ingest.pdf_chars import Line, Word, font_family, restyle, split_segments
 from citeqa.ingest.pdf_layout import FLOAT_RE, Page
 from citeqa.ingest.references import HEADING_RE as REFERENCES_HEADING_RE
-from citeqa.ingest.section_names import BEFORE_BODY, CONTAINERS, FRONT_LABELS, TOP_LEVEL, name_key
+from citeqa.ingest.section_names import BEFORE_BODY, CONTAINERS, CORE, FRONT_LABELS, TOP_LEVEL, name_key
 
 if TYPE_CHECKING:
     from citeqa.ingest.pdf_text import Block
@@ -309,9 +309,11 @@ class HeadingRules:
 
         order = sorted(styles, key=prominence)
         numbered = {s: [NUMBERED_RE.match(self.render(h)) for h in hs] for s, hs in styles.items()}
+        # The style of the body's sections (Introduction, Results …), else of any standard names.
+        core = {s: sum(name_key(self.render(h)) in CORE for h in hs) for s, hs in styles.items()}
         standard = {s: sum(name_key(self.render(h)) in TOP_LEVEL for h in hs) for s, hs in styles.items()}
         if any(standard.values()):
-            top = max(order, key=lambda s: (standard[s], -order.index(s)))
+            top = max(order, key=lambda s: (core[s], standard[s], -order.index(s)))
         else:
             top = next((s for s in order if len(styles[s]) >= 2), order[0])
         # Larger styles are level 1 too (an "Abstract" set large); the others rank below.

@@ -185,8 +185,11 @@ def _thin(gutters: list[float], page: Page) -> list[float]:
         lower = good[-1] if good else left_edge
         upper = next((h for h in gutters[k + 1 :] if h - g >= 60), right_edge)
         left = [ln for ln in page.lines if lower - 1 <= ln.x0 and ln.x1 <= g]
+        # The column on the right ends at the next candidate, or (that one being a gap in a
+        # table or figure of the column) at the text's right edge.
         right = [ln for ln in page.lines if g <= ln.x0 and ln.x1 <= upper + 1]
-        if _texty(left) and _texty(right) and (not good or g - good[-1] >= 60):
+        wide = [ln for ln in page.lines if g <= ln.x0]
+        if _texty(left) and (_texty(right) or _texty(wide)) and (not good or g - good[-1] >= 60):
             good.append(g)
     return good
 

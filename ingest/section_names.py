@@ -30,8 +30,10 @@ TOP_LEVEL = _keys(
     "Experimental section", "Results", "Results and discussion", "Discussion", "Conclusion", "Conclusions",
     "Concluding remarks", "Conclusions and perspectives", "Summary and conclusions", "Perspectives", "Outlook",
     "Limitations", "Acknowledgements", "Acknowledgments", "Acknowledgement", "Acknowledgment", "Funding",
-    "Author contributions", "Authors' contributions", "Contributions", "Competing interests", "Conflict of interest",
-    "Conflicts of interest", "Declaration of interest", "Declaration of competing interest", "Declarations",
+    "Author contributions", "Authors' contributions", "Author contribution", "Author contributions statement",
+    "Contributions", "Competing interests", "Competing interests statement", "Conflict of interest",
+    "Conflicts of interest", "Conflict of interest statement", "Conflict of interests", "Declaration of interest",
+    "Declaration of competing interest", "Declarations", "Disclosure", "Disclosures", "Author ORCIDs",
     "Data availability", "Data availability statement", "Code availability", "Availability of data and materials",
     "Ethics statement", "Ethics approval", "Supplementary material", "Supplementary materials",
     "Supplementary information", "Supplementary data", "Supporting information", "Additional information",
@@ -40,6 +42,13 @@ TOP_LEVEL = _keys(
     "Publisher's note", "Figures", "Figure legends", "Figure captions", "Tables", "Supplementary figures",
     "Supplementary tables", "Supplemental figures", "Supplemental tables", "Supplemental files",
     "Supplementary files", "Supplemental material", "Supplemental information",
+)
+
+# The sections of an article's body: the style that sets them is the style of its top-level headings.
+CORE = _keys(
+    "Introduction", "Background", "Main", "Methods", "Materials and methods", "Material and methods",
+    "Methods and materials", "Patients and methods", "Experimental procedures", "Experimental section", "Results",
+    "Results and discussion", "Discussion", "Conclusion", "Conclusions", "STAR Methods", "Online methods",
 )
 
 # Sections whose subsections may be set in the same style as their own heading.
