@@ -392,7 +392,8 @@ def _make_line(chars: list[Char], page_number: int) -> Line:
         current.append(c)
     if current:
         words.append(Word(current))
-    normal = [c for c in body if not c.superscript]
+    # Superscripts and a drop cap do not set the line's extent (its baseline orders the column).
+    normal = [c for c in body if not c.superscript and c.size <= 1.5 * size] or [c for c in body if not c.superscript]
     top = min((c.top for c in normal), default=min((c.top for c in body), default=0.0))
     bottom = max((c.bottom for c in normal), default=max((c.bottom for c in body), default=0.0))
     line = Line(words=words, top=top, bottom=bottom, size=size, bold=False, page=page_number)

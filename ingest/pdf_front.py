@@ -76,9 +76,10 @@ class FrontMatter:
     lines: list[Line] = field(default_factory=list)  # the first page's front-matter lines
 
     def holds(self, line: Line) -> bool:
-        """True when ``line`` (or a piece of it split at a column gutter) is front matter."""
+        """True when ``line`` is a front-matter line (or its first piece, when the layout split it at
+        a column gutter: the other pieces are the next column's text on the same baseline)."""
         return any(
-            f.page == line.page and abs(f.top - line.top) < 0.5 and f.x0 - 0.5 <= line.x0 and line.x1 <= f.x1 + 0.5
+            f.page == line.page and abs(f.top - line.top) < 0.5 and abs(f.x0 - line.x0) < 1.0 and line.x1 <= f.x1 + 0.5
             for f in self.lines
         )
 

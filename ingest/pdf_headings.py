@@ -250,10 +250,15 @@ class HeadingRules:
             and not FLOAT_RE.match(text)
             and not _SENTENCE_RE.search(text)
             and key not in FRONT_LABELS
-            and not (self.title_key and key and (key in self.title_key or self.title_key in key))
+            and not self._title_again(key)
             and not any(c.superscript for ln in block.lines for w in ln.words for c in w.chars)
             and all(ln.size >= (_SMALLEST if key in TOP_LEVEL else _SMALL) * self.body.size for ln in block.lines)
         )
+
+    def _title_again(self, key: str) -> bool:
+        """The title repeated (on a cover page's next page), or its first line."""
+        title = self.title_key
+        return bool(title and key) and (key == title or (title.startswith(key) and len(key) >= 0.4 * len(title)))
 
     def _running_text(self, para: Block, heading: Block, any_start: bool = False) -> bool:
         """Prose that starts a sentence (``any_start``: or not, after a standard section name), in

@@ -7,9 +7,10 @@
   text (manuscript line numbers) go too.
 * **Columns.** A gutter is a vertical strip, inside the text area, that few line segments
   cross while both sides hold text; pages may have several (three-column layouts).
-* **Reading order.** Lines that cross a gutter (titles, full-width figure captions and table
+* **Reading order.** Lines that cross every gutter (titles, full-width figure captions and table
   rows) are read where they stand from the top; the column lines between two of them are
-  read column by column, each top to bottom.
+  read column by column, each top to bottom. A line that spans some columns only (a title
+  beside a full-height column) is read with the first of them.
 """
 
 from __future__ import annotations
@@ -244,6 +245,8 @@ def reading_order(page: Page) -> list[Placed]:
     items: list[tuple[int | None, list[Line]]] = []
     for ln in parts:
         col = _column_of(ln, gutters)
+        if col is None and not _crosses_all(ln, gutters):
+            col = sum(1 for g in gutters if ln.x0 >= g)  # spans some columns (a title beside a full-height column): read with its first
         if col is None and items and items[-1][0] is None:
             items[-1][1].append(ln)
         else:
@@ -392,6 +395,10 @@ def _split_at_gutters(line: Line, edges: list[float]) -> list[Line]:
     for part in out:
         restyle(part)  # "1. Introduction" in bold beside a line of the other column
     return out
+
+
+def _crosses_all(line: Line, gutters: list[float]) -> bool:
+    return all(line.x0 < g - 1 < g + 1 < line.x1 for g in gutters)
 
 
 def _column_of(line: Line, gutters: list[float]) -> int | None:

@@ -263,7 +263,7 @@ class Emitter:
         # Headings set like the body text (capitals at most) are left to the text's own rules.
         typographic = sum(1 for b in flat if b.kind == "heading" and self.headings.typographic(b)) >= 2
         text, spans, headings = "", [], []
-        front_end, main_text = 0, None
+        front_end, main_text, started = 0, None, False  # the front matter: up to the end of the first run of front lines
         for n, blocks in enumerate(page_blocks):
             same_page = n and self.pages[n].number == self.pages[n - 1].number  # sideways text of a page
             if n and not same_page:
@@ -279,7 +279,8 @@ class Emitter:
                     headings.append((len(text), len(text) + len(body), block.level))
                 main_text = len(text) if block is main else main_text
                 text += body
-                front_end = len(text) if block.kind == "front" and typographic else front_end
+                started = started or (block.kind != "front" and front_end > 0)
+                front_end = len(text) if block.kind == "front" and typographic and not started else front_end
             spans.append((start, len(text)))
         return Emitted(text=text, pages=spans, headings=headings, front_end=front_end, main_text=main_text)
 

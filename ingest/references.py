@@ -27,6 +27,8 @@ _AUTHOR_START_RE = re.compile(r"^[A-Z][\w'’\-]+(?:[ -][A-Z][\w'’\-]+)*,?\s+(
 _TAIL_RE = re.compile(
     r"(?P<year>(?:1[89]|20)\d{2})[a-z]?\s*;\s*(?P<volume>[^(:;\s]+)?\s*(?:\((?P<issue>[^)]*)\))?\s*(?::\s*(?P<pages>[^\s;]+?))?\.?\s*$"
 )
+_PAGES_END_RE = re.compile(r"\b\d+\s*,\s*[A-Za-z]?\d+[a-z]?\s*[–-]\s*[A-Za-z]?\d+[a-z]?\.?$")  # "… 264, 224–236"
+_CAPS_HEADING_RE = re.compile(r"^[A-Z][A-Z &]{3,60}$")  # "SUPPLEMENTARY ONLINE DATA"
 _YEAR_END_RE = re.compile(r"\((?:1[89]|20)\d{2}[a-z]?\)\.?$")
 _ET_AL_RE = re.compile(r"^(?P<authors>.*?\bet al)\.?(?:\s*[;,]\s*(?P<group>[^.]+))?\.\s+")
 _JOURNAL_RE = re.compile(r"\*(?P<journal>[^*]+)\*")
@@ -98,7 +100,7 @@ def parse_references(text: str, lines: list[Line] | None = None) -> list[Referen
             continue
         entry = _ENTRY_RE.match(line.text)
         expected = spans[-1][0] + 1 if spans else 1
-        if spans and name_key(line.text) in TOP_LEVEL:
+        if spans and (name_key(line.text) in TOP_LEVEL or _CAPS_HEADING_RE.match(line.stripped)):
             skipped = max(skipped, 1)  # "Acknowledgements" after (or amid) the list: not part of an entry
             continue
         if entry and int(entry.group(1)) == expected:
@@ -151,8 +153,9 @@ def entry_span(text: str, ref: Reference) -> tuple[int, int]:
 
 
 def _complete(entry: str) -> bool:
-    """An entry that ends as entries end: "2023;41(12):2238-2247." or "… 31–34 (2007)."."""
-    return bool(_TAIL_RE.search(entry.strip()) or _YEAR_END_RE.search(entry.strip()))
+    """An entry that ends as entries end: "2023;41(12):2238-2247.", "… 31–34 (2007)." or "… 264, 224–236"."""
+    entry = entry.strip()
+    return bool(_TAIL_RE.search(entry) or _YEAR_END_RE.search(entry) or _PAGES_END_RE.search(entry))
 
 
 def parse_entry(number: int, text: str, start: int, end: int) -> Reference:
