@@ -166,6 +166,8 @@ def page_chars(page: pdfium.PdfPage) -> tuple[list[tuple[list[Char], tuple[float
                     last.text = chr(0x10000 + ((ord(last.text) - 0xD800) << 10) + (code - 0xDC00))
                 continue
             text = chr(code) if code < 0x110000 else "\ufffd"
+            if code < 0x20 and code not in (0x09, 0x0A, 0x0D):
+                text = "•"  # a symbol font's glyph mapped to a control code: a list bullet
             if text.isspace():
                 oriented.append((-1, Char(" ", 0, 0, 0, 0, 0, "", False)))  # a space (real or PDFium's): a word break
                 continue

@@ -38,6 +38,8 @@ _SENTENCE_END = (".", "?", "!", ":")
 _NUMBERED_HEADING_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+[A-Z]")
 _ENTRY_NUMBER_RE = re.compile(r"^\s*[\[(]?(\d{1,3})[.)\]]?\s+(?=\S)")
 _MAX_HEADING_CHARS = 120
+_LIST_MARK_RE = re.compile(r"^(?:[•▪◦●■–-]|\d{1,2}[.)])$")
+_LIST_ITEM_RE = re.compile(r"^\s*(?:[•▪◦●■]|\d{1,2}[.)])\s+\S")
 _NUMERIC_CELL_RE = re.compile(r"^[\d.,:;±%()\[\]<>=≤≥\-–−+×/ ]+$")
 
 
@@ -149,6 +151,13 @@ def join_lines(texts: list[str], vocab: Vocabulary) -> str:
         else:
             out = t
     return out
+
+
+def _item_text_x(line: Line) -> float | None:
+    """Where a list item's text starts (after its bullet or number), or None for other lines."""
+    if len(line.words) > 1 and _LIST_MARK_RE.match(line.words[0].text):
+        return line.words[1].x0
+    return None
 
 
 def _baseline(line: Line) -> float:
@@ -462,6 +471,11 @@ class Emitter:
         pitch = _baseline(b) - _baseline(a)
         if pitch > max(1.65 * size, 1.35 * self.pitch) or pitch < 0:
             return True
+        if _LIST_ITEM_RE.match(line_text(b)):
+            return True  # the next item of a list
+        hanging = _item_text_x(block.lines[0]) if block.lines else None
+        if hanging is not None and abs(b.x0 - hanging) < 0.6 * size:
+            return False  # an item's text going on under it (a hanging indent)
         indent = b.x0 - a.x0
         if indent > 0.7 * size and b.x0 > p.x_left + 0.7 * size:
             return True
