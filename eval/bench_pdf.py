@@ -216,7 +216,8 @@ def journal_matches(found: str | None, names: Sequence[str]) -> bool:
     return any(key == heading_key(name) for name in names)
 
 
-def _score_facts(result: FileResult, doc: Any, truth: Truth) -> None:
+def score_facts(result: FileResult, doc: Any, truth: Truth) -> None:
+    """Set ``result``'s fact and section scores for ``doc`` (a Document) against ``truth``."""
     if truth.first_author is not None:
         first = _folded(doc.authors[0]) if doc.authors else ""
         result.first_author_ok = bool(re.search(rf"(?<!\w){re.escape(_folded(truth.first_author))}(?!\w)", first))
@@ -301,7 +302,7 @@ def bench_file(path: Path, keys: Sequence[str], truth: Truth | None, with_pdftot
     if truth.title is not None:
         result.title_ok = title_matches(doc.title, truth.title)
     result.authors, result.journal, result.year, result.doi = list(doc.authors), doc.journal, doc.year, doc.doi
-    _score_facts(result, doc, truth)
+    score_facts(result, doc, truth)
     result.keys_citeqa = sum(key_extracted(k, doc.text) for k in keys)
     if with_pdftotext:
         text, result.pdftotext_seconds = pdftotext_text(path)

@@ -202,6 +202,8 @@ class HeadingRules:
         if not self._phrase(block, text):
             return False
         standard = name_key(text) in TOP_LEVEL
+        if block.ends_part and not standard:
+            return False  # a page's last line: a figure's label (typesetters keep a heading with its text)
         rest = [b for b in after[:8] if b.kind != "dropped"]
         if standard and any(b.kind == "paragraph" for b in rest):  # a float may come between
             rest = [b for b in rest if not self._float(b)] or rest
@@ -264,18 +266,21 @@ class HeadingRules:
         """Prose that starts a sentence (``any_start``: or not, after a standard section name), in
         another style than the heading's (after a run-in heading: the rest of its line)."""
         text = self.render(para).lstrip()
-        starts = any_start or text[:1].isupper() or text[:1].isdigit() or text[:1] in "\"“‘'(["
+        starts = any_start or text[:1].isupper() or text[:1].isdigit() or text[:1] in "\"“‘'([•▪●■"
         if not text or not starts or FLOAT_RE.match(text):
             return False
         if heading.run_in is not None:
             return True  # the line goes on in the text's own style
+        if not any_start and sum(c.isalpha() for c in text) < 0.6 * len(text.replace(" ", "")):
+            return False  # figures and tables, not prose (a standard section name is trusted)
         words = len(text.split())
         sentence = text.rstrip().endswith(".") and (words >= 5 or any_start)  # "None declared." under a standard name
         if len(para.lines) < 2 and words < 10 and not sentence:
             return False
         if para.lines[0].size < _SMALL_TEXT * self.body.size:
             return False
-        return style_of(para.lines) != style_of(heading.lines)
+        # A numbered heading may be set like the text ("3.1. Expression and regulation").
+        return style_of(para.lines) != style_of(heading.lines) or bool(NUMBERED_RE.match(self.render(heading)))
 
     def _levels(self, headings: list[Block]) -> None:
         display = [h for h in headings if h.run_in is None]

@@ -98,6 +98,7 @@ class Block:
     level: int = 1
     rows: list[str] = field(default_factory=list)  # table rows, cells tab-separated
     run_in: Line | None = None  # a run-in heading: the paragraph line it opened
+    ends_part: bool = False  # the last block of its page (or of the page's sideways part)
 
 
 @dataclass
@@ -264,6 +265,8 @@ class Emitter:
         for page, placed in zip(self.pages, placed_pages):
             self.pitch = _typical_pitch(placed)
             page_blocks.append(self._blocks(placed, page.number))
+            if page_blocks[-1]:
+                page_blocks[-1][-1].ends_part = True
         kept = {id(b) for b in self.headings.confirm([b for blocks in page_blocks for b in blocks])}
         page_blocks = [self._rejoin_around_floats([b for b in blocks if id(b) in kept]) for blocks in page_blocks]
         self._carry_hyphens(page_blocks)

@@ -253,6 +253,7 @@ def _heading(block: list[Line], markdown: bool, followed: bool) -> tuple[str, in
         and len(s) <= _MAX_HEADING
         and len(s.split()) <= 10
         and (s[0].isupper() or s[0].isdigit())
+        and sum(c.isalpha() for c in s) >= 2
         and not re.search(r"[.,;:?!]$", s)
         and "," not in s
         and "\t" not in line

@@ -11,7 +11,7 @@ from citeqa.eval.bench_pdf import (
     BenchPdfError,
     FileResult,
     Truth,
-    _score_facts,
+    score_facts,
     heading_key,
     journal_matches,
     load_truth,
@@ -60,13 +60,13 @@ def test_facts_and_sections_scored():
         sections=[Section("Abstract", 0, 1), Section("Background", 1, 2), Section("Setting", 2, 3, level=2), Section("OPEN ACCESS", 3, 4)],
     )
     result = FileResult(name="d.pdf")
-    _score_facts(result, doc, truth)
+    score_facts(result, doc, truth)
     assert (result.first_author_ok, result.author_count_ok, result.journal_ok, result.year_ok, result.doi_ok) == (True, True, True, True, True)
     assert (result.sections_top, result.sections_top_right) == (3, 2)  # level 2 is not top level
     assert (result.headings, result.headings_found, result.headings_missed) == (3, 2, ["Methods"])
     assert result.sections_extra == ["OPEN ACCESS"]
     wrong = FileResult(name="d.pdf")
-    _score_facts(wrong, _doc(authors=["Theurer A"], doi=None), truth)
+    score_facts(wrong, _doc(authors=["Theurer A"], doi=None), truth)
     assert (wrong.first_author_ok, wrong.author_count_ok, wrong.journal_ok, wrong.year_ok, wrong.doi_ok) == (False, False, False, False, False)
 
 
