@@ -14,6 +14,7 @@ import statistics
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -36,6 +37,7 @@ _BOLD_NAME_RE = re.compile(r"bold|black|heavy|demi|semibold|[-,._](?:b|bi|bd|sb|
 _ITALIC_NAME_RE = re.compile(r"italic|oblique|[-,._](?:i|it|bi|ital|bdit)$|^CMTI", re.IGNORECASE)
 
 
+@lru_cache(maxsize=512)
 def font_family(name: str) -> str:
     """A font's family: its name without subset prefix, re-encoding suffix and style suffix."""
     base = _SUBSET_RE.sub("", name)

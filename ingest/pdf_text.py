@@ -404,7 +404,7 @@ class Emitter:
         """The first line of a reference list printed without a heading, if the document has one
         and no "References" heading (see :func:`citeqa.ingest.references.find_headless_list`)."""
         lines = [p.line for placed in placed_pages for p in placed]
-        texts = [line_text(ln) for ln in lines]
+        texts = [ln.text for ln in lines]
         if any(REFERENCES_HEADING_RE.match(t.strip()) for t in texts):
             return None
         first = find_headless_list(texts)
