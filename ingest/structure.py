@@ -9,6 +9,9 @@ Rules (general, not tied to one paper):
   Markdown ``#`` line);
 * body text before the first heading is the "Abstract" section; inside a case-vignette
   section ("CLINICAL CASE"), the first paragraph that cites references opens "Main text";
+* a PDF's layout overrides these: its headings (by font) are the headings, text before its
+  front matter's end (title, byline, affiliations) and before a first heading that opens the
+  abstract belongs to no section, and "Main text" opens where its unheaded body begins;
 * paragraphs split by a page break are rejoined: a paragraph that does not end a
   sentence continues in the next paragraph if that starts in lower case (or if the first
   ends with ``,`` ``;`` or a hyphen), even across intervening tables and figure captions.
