@@ -584,17 +584,17 @@ def bench_retrieval(
 def bench_pdf(
     pdfs: Annotated[Path, typer.Option("--pdfs", help="Folder of PDFs to ingest and measure.")],
     questions: Annotated[Path | None, typer.Option("--questions", help="LitQA2-style JSONL with doc + key_passage (key-passage recovery).")] = None,
-    titles: Annotated[Path | None, typer.Option("--titles", help="JSON of true titles by file stem (default: the bundled eval/pdf_titles.json).")] = None,
+    truth: Annotated[Path | None, typer.Option("--truth", "--titles", help="JSON of true titles, authors, journal, year, DOI and top-level headings by file stem (default: the bundled eval/pdf_metadata.json).")] = None,
     pdftotext: Annotated[bool, typer.Option("--pdftotext/--no-pdftotext", help="Compare with poppler's pdftotext (reading-order mode).")] = True,
     per_file: Annotated[bool, typer.Option("--per-file", help="A line per PDF.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress")] = None,
 ) -> None:
-    """Measure PDF ingestion: pages/s, key passages recovered (beside pdftotext), tables, references, titles."""
+    """Measure PDF ingestion: pages/s, key passages recovered (beside pdftotext), tables, references, titles, bibliographic facts and sections."""
     with _friendly():
         bench = _optional("citeqa.eval.bench_pdf", "the PDF benchmark")
         show = sys.stderr.isatty() if progress is None else progress
-        result = bench.run_bench(pdfs, questions, titles or bench.DEFAULT_TITLES, with_pdftotext=pdftotext, progress=show)
+        result = bench.run_bench(pdfs, questions, truth or bench.DEFAULT_TRUTH, with_pdftotext=pdftotext, progress=show)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return

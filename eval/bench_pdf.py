@@ -2,7 +2,12 @@
 
 For every PDF of the folder: pages, parse time (extraction + structure), tables found (and the
 ``Table N`` captions the text shows), references parsed, in-text citations linked to a parsed
-reference, and whether the title is right (against a JSON file of true titles keyed by file stem).
+reference, and — against a JSON file of true facts keyed by file stem (``eval/pdf_metadata.json``) —
+whether title, first author, author count, journal, year and DOI are right, and how the document's
+sections compare with the paper's top-level headings: precision (the share of the document's
+top-level sections that are real top-level headings) and recall (the share of real top-level
+headings found as a section at any level), headings matched one to one after normalisation
+(numbering, case, spacing and punctuation dropped).
 With a LitQA2-style question file (``{"doc", "key_passage"}`` per line), the share of key passages
 found as contiguous text in citeqa's document and in ``pdftotext``'s reading-order output, after the
 same normalisation (case, whitespace, hyphenation, ligatures, punctuation: see
@@ -21,15 +26,31 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import unicodedata
+
 from citeqa.eval.litqa2 import key_extracted
 from citeqa.eval.numbers import normalise_text
 
-DEFAULT_TITLES = Path(__file__).with_name("pdf_titles.json")
+DEFAULT_TRUTH = Path(__file__).with_name("pdf_metadata.json")
+_NUMBERING_RE = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})*|[IVX]{1,5})\.?\s+(?=\w)")
 _CAPTION_RE = re.compile(r"^\s*Table\s+(\d{1,2}|[IVX]{1,4})\b\s*(?:[.:|]|\s+[A-Z(])", re.MULTILINE)
 
 
 class BenchPdfError(RuntimeError):
-    """The PDF folder, question file or titles file is missing or malformed."""
+    """The PDF folder, question file or truth file is missing or malformed."""
+
+
+@dataclass
+class Truth:
+    """What a PDF really says (see ``eval/pdf_metadata.json``); None: not checked."""
+
+    title: str | None = None
+    first_author: str | None = None
+    authors: int | None = None
+    journal: list[str] = field(default_factory=list)
+    year: int | None = None
+    doi: str | None = None
+    sections: list[str] | None = None
 
 
 @dataclass
@@ -48,6 +69,21 @@ class FileResult:
     title: str | None = None
     expected_title: str | None = None
     title_ok: bool | None = None
+    authors: list[str] = field(default_factory=list)
+    first_author_ok: bool | None = None
+    author_count_ok: bool | None = None
+    journal: str | None = None
+    journal_ok: bool | None = None
+    year: int | None = None
+    year_ok: bool | None = None
+    doi: str | None = None
+    doi_ok: bool | None = None
+    sections_top: int = 0  # the document's top-level sections …
+    sections_top_right: int = 0  # … that are real top-level headings
+    headings: int = 0  # the paper's top-level headings …
+    headings_found: int = 0  # … found as a section (any level)
+    sections_extra: list[str] = field(default_factory=list)
+    headings_missed: list[str] = field(default_factory=list)
     keys: int = 0
     keys_citeqa: int = 0
     keys_pdftotext: int | None = None
@@ -67,6 +103,7 @@ class BenchResult:
         pages = sum(f.pages for f in ok)
         seconds = sum(f.seconds for f in ok)
         titled = [f for f in ok if f.title_ok is not None]
+        scored = [f for f in ok if f.headings]
         out: dict[str, Any] = {
             "files": len(self.files),
             "failed": len(self.files) - len(ok),
@@ -81,6 +118,13 @@ class BenchResult:
             "citations_linked": sum(f.citations_linked for f in ok),
             "titles_right": sum(1 for f in titled if f.title_ok),
             "titles_checked": len(titled),
+            **{f"{name}_right": sum(1 for f in ok if getattr(f, f"{name}_ok")) for name in _FACTS},
+            **{f"{name}_checked": sum(1 for f in ok if getattr(f, f"{name}_ok") is not None) for name in _FACTS},
+            "section_files": len(scored),
+            "sections_top": sum(f.sections_top for f in scored),
+            "sections_top_right": sum(f.sections_top_right for f in scored),
+            "headings": sum(f.headings for f in scored),
+            "headings_found": sum(f.headings_found for f in scored),
             "key_passages": sum(f.keys for f in ok),
             "keys_citeqa": sum(f.keys_citeqa for f in ok),
         }
@@ -90,19 +134,110 @@ class BenchResult:
             out["pdftotext_pages_per_second"] = round(pages / sum(tt), 2) if tt else None
         return out
 
+    def section_scores(self) -> tuple[float | None, float | None]:
+        """Section precision and recall over the folder (None without checked files)."""
+        t = self.totals()
+        precision = t["sections_top_right"] / t["sections_top"] if t["sections_top"] else None
+        recall = t["headings_found"] / t["headings"] if t["headings"] else None
+        return precision, recall
+
     def to_dict(self) -> dict[str, Any]:
         return {"folder": self.folder, "totals": self.totals(), "files": [asdict(f) for f in self.files]}
 
 
-def load_titles(path: Path | None) -> dict[str, str]:
-    """True titles by file stem (keys starting with ``_`` are comments)."""
+_FACTS = ("first_author", "author_count", "journal", "year", "doi")
+
+
+def load_truth(path: Path | None) -> dict[str, Truth]:
+    """True facts by file stem (keys starting with ``_`` are comments); a value that is a plain
+    string is a title."""
     if path is None or not Path(path).is_file():
         return {}
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except ValueError as exc:
         raise BenchPdfError(f"{path}: not valid JSON ({exc})") from exc
-    return {k: str(v) for k, v in data.items() if not k.startswith("_")}
+    out: dict[str, Truth] = {}
+    for stem, value in data.items():
+        if stem.startswith("_"):
+            continue
+        if isinstance(value, str):
+            out[stem] = Truth(title=value)
+            continue
+        try:
+            out[stem] = Truth(**{**value, "journal": list(value.get("journal") or [])})
+        except TypeError as exc:
+            raise BenchPdfError(f"{path}: entry {stem!r}: {exc}") from exc
+    return out
+
+
+def heading_key(title: str) -> str:
+    """A heading without its numbering, case, accents, spacing and punctuation
+    ("2. Results and Discussion" → "resultsanddiscussion")."""
+    text = unicodedata.normalize("NFKD", _NUMBERING_RE.sub("", title))
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def _same_heading(a: str, b: str) -> bool:
+    from rapidfuzz import fuzz
+
+    return a == b or (min(len(a), len(b)) >= 5 and fuzz.ratio(a, b) >= 90)
+
+
+def match_headings(found: Sequence[str], expected: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Match found to expected headings one to one (in order of ``found``).
+
+    Returns:
+        ``(matched, unmatched)``: the found headings that have a partner, and those that have none.
+    """
+    free = [heading_key(h) for h in expected]
+    matched, unmatched = [], []
+    for title in found:
+        key = heading_key(title)
+        k = next((k for k, other in enumerate(free) if other is not None and _same_heading(key, other)), None)
+        if k is None:
+            unmatched.append(title)
+        else:
+            free[k] = None
+            matched.append(title)
+    return matched, unmatched
+
+
+def _folded(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+
+
+def journal_matches(found: str | None, names: Sequence[str]) -> bool:
+    """The journal is one of its accepted names, up to case, spacing and punctuation."""
+    if not found:
+        return False
+    key = heading_key(found)
+    return any(key == heading_key(name) for name in names)
+
+
+def score_facts(result: FileResult, doc: Any, truth: Truth) -> None:
+    """Set ``result``'s fact and section scores for ``doc`` (a Document) against ``truth``."""
+    if truth.first_author is not None:
+        first = _folded(doc.authors[0]) if doc.authors else ""
+        result.first_author_ok = bool(re.search(rf"(?<!\w){re.escape(_folded(truth.first_author))}(?!\w)", first))
+    if truth.authors is not None:
+        result.author_count_ok = len(doc.authors) == truth.authors
+    if truth.journal:
+        result.journal_ok = journal_matches(doc.journal, truth.journal)
+    if truth.year is not None:
+        result.year_ok = doc.year == truth.year
+    if truth.title is not None and (truth.first_author is not None or truth.journal):  # a full entry: DOI too
+        result.doi_ok = (doc.doi or "").lower().rstrip(".") == (truth.doi or "").lower()
+    if truth.sections:
+        levels = [s.level for s in doc.sections]
+        top = [s.title for s in doc.sections if s.level == min(levels)]
+        right, result.sections_extra = match_headings(top, truth.sections)
+        result.sections_top, result.sections_top_right = len(top), len(right)
+        found, _ = match_headings(truth.sections, [s.title for s in doc.sections])
+        result.headings, result.headings_found = len(truth.sections), len(found)
+        keys = {heading_key(h) for h in found}
+        result.headings_missed = [h for h in truth.sections if heading_key(h) not in keys]
 
 
 def load_key_passages(path: Path | None) -> dict[str, list[str]]:
@@ -143,12 +278,13 @@ def pdftotext_text(path: Path) -> tuple[str, float]:
     return run.stdout.decode("utf-8", errors="replace"), time.perf_counter() - started
 
 
-def bench_file(path: Path, keys: Sequence[str], expected_title: str | None, with_pdftotext: bool) -> FileResult:
+def bench_file(path: Path, keys: Sequence[str], truth: Truth | None, with_pdftotext: bool) -> FileResult:
     """Ingest one PDF and measure it."""
     from citeqa.ingest.errors import IngestError
     from citeqa.ingest.pipeline import parse_document
 
-    result = FileResult(name=path.name, expected_title=expected_title, keys=len(keys))
+    truth = truth or Truth()
+    result = FileResult(name=path.name, expected_title=truth.title, keys=len(keys))
     started = time.perf_counter()
     try:
         doc = parse_document(path)
@@ -163,8 +299,10 @@ def bench_file(path: Path, keys: Sequence[str], expected_title: str | None, with
     numbers = {r.number for r in doc.references}
     result.citations_linked = sum(1 for c in doc.citations if c.numbers and set(c.numbers) <= numbers)
     result.title = doc.title
-    if expected_title is not None:
-        result.title_ok = title_matches(doc.title, expected_title)
+    if truth.title is not None:
+        result.title_ok = title_matches(doc.title, truth.title)
+    result.authors, result.journal, result.year, result.doi = list(doc.authors), doc.journal, doc.year, doc.doi
+    score_facts(result, doc, truth)
     result.keys_citeqa = sum(key_extracted(k, doc.text) for k in keys)
     if with_pdftotext:
         text, result.pdftotext_seconds = pdftotext_text(path)
@@ -176,7 +314,7 @@ def bench_file(path: Path, keys: Sequence[str], expected_title: str | None, with
 def run_bench(
     folder: Path,
     questions: Path | None = None,
-    titles: Path | None = DEFAULT_TITLES,
+    truth: Path | None = DEFAULT_TRUTH,
     *,
     with_pdftotext: bool = True,
     progress: bool = False,
@@ -186,18 +324,18 @@ def run_bench(
     Args:
         folder: A folder of PDFs.
         questions: LitQA2-style JSONL with ``doc`` (file stem) and ``key_passage``.
-        titles: JSON of true titles by file stem.
+        truth: JSON of true facts (or titles) by file stem.
         with_pdftotext: Also run poppler's ``pdftotext`` (skipped when it is not installed).
         progress: A progress bar on stderr.
 
     Raises:
-        BenchPdfError: No folder or no PDF in it; malformed question or titles file.
+        BenchPdfError: No folder or no PDF in it; malformed question or truth file.
     """
     folder = Path(folder)
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf") if folder.is_dir() else []
     if not files:
         raise BenchPdfError(f"no PDF files in {folder}")
-    keys, expected = load_key_passages(questions), load_titles(titles)
+    keys, expected = load_key_passages(questions), load_truth(truth)
     with_pdftotext = with_pdftotext and shutil.which("pdftotext") is not None
     result = BenchResult(folder=str(folder), pdftotext=with_pdftotext)
     iterator: Sequence[Path] = files
@@ -233,6 +371,17 @@ def to_text(result: BenchResult, per_file: bool = False) -> str:
     )
     if t["titles_checked"]:
         lines.append(f"titles right: {t['titles_right']}/{t['titles_checked']}")
+    if any(t[f"{name}_checked"] for name in _FACTS):
+        lines.append(
+            "right: " + ", ".join(f"{name.replace('_', ' ')} {t[f'{name}_right']}/{t[f'{name}_checked']}" for name in _FACTS)
+        )
+    precision, recall = result.section_scores()
+    if precision is not None or recall is not None:
+        lines.append(
+            f"sections ({t['section_files']} files): precision {_share(precision)} "
+            f"({t['sections_top_right']} of {t['sections_top']} top-level sections are real headings), "
+            f"recall {_share(recall)} ({t['headings_found']} of {t['headings']} real top-level headings found)"
+        )
     if per_file:
         lines.append("")
         lines.append(f"{'file':<48} {'pages':>5} {'p/s':>6} {'tables':>7} {'refs':>5} {'keys':>9} {'title'}")
@@ -247,4 +396,29 @@ def to_text(result: BenchResult, per_file: bool = False) -> str:
             lines.append(
                 f"{f.name[:48]:<48} {f.pages:>5} {pps:>6} {tables:>7} {f.references:>5} {key:>9} {mark}{(f.title or '')[:70]!r}"
             )
+            lines.extend(_structure_lines(f))
     return "\n".join(lines)
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _structure_lines(f: FileResult) -> list[str]:
+    """Indented lines: the facts found (wrong ones marked) and the sections missed or extra."""
+    def fact(label: str, value: object, ok: bool | None) -> str:
+        return f"{label}={value!r}" + ("" if ok is not False else " BAD")
+
+    authors = f"{(f.authors[0] if f.authors else None)!r}+{max(0, len(f.authors) - 1)}"
+    facts = [
+        f"authors={authors}" + (" BAD" if f.first_author_ok is False or f.author_count_ok is False else ""),
+        fact("journal", f.journal, f.journal_ok), fact("year", f.year, f.year_ok), fact("doi", f.doi, f.doi_ok),
+    ]
+    out = ["    " + "  ".join(facts)]
+    if f.headings:
+        out.append(f"    sections: {f.sections_top_right}/{f.sections_top} top-level right, {f.headings_found}/{f.headings} headings found")
+        if f.headings_missed:
+            out.append(f"      missed: {[h[:40] for h in f.headings_missed]}")
+        if f.sections_extra:
+            out.append(f"      extra: {[h[:40] for h in f.sections_extra]}")
+    return out

@@ -9,20 +9,46 @@ can tell ``interpret.12`` (a citation) from ``2,462`` (a value).
 from __future__ import annotations
 
 import ctypes
+import re
 import statistics
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 _FONT_BUF = 128
 _BOLD_FLAG = 1 << 18  # PDF font descriptor flag ForceBold
+_ITALIC_FLAG = 1 << 6  # … and Italic
 _SUPER_SIZE = 0.85  # a superscript is set at most this share of the line's body size …
 _SUPER_RISE = 0.18  # … with its baseline raised by at least this share of the body size
 _MAX_SUPERSCRIPT = 12  # characters: raised text longer than this, with letters, is words, not a marker
 _WORD_GAP = 0.15  # a gap wider than this share of the font size separates words
 _MAX_ANGLE = 0.05  # radians: text rotated more than this is margin furniture, not body text
+_MAX_SLANT = 0.4  # a horizontal shear up to this (about 22°) is text set oblique, still upright
+_OBLIQUE = 0.1  # … and from this on, italic
+# Font names: "ABCDEF+" subset prefixes and "+20"-style re-encodings name one font; a style
+# suffix names its weight or slant ("Helvetica-Bold", "AdvOT3b30f6db.B", "AdvMyriad_I", "Arial,BoldItalic").
+_SUBSET_RE = re.compile(r"^[A-Z]{6}\+|\+\w{1,4}$")
+_STYLE_RE = re.compile(r"[-,._](?=[A-Za-z]*$)[A-Za-z]*$|(?:MT|PS|Std|LT)$")
+_BOLD_NAME_RE = re.compile(r"bold|black|heavy|demi|semibold|[-,._](?:b|bi|bd|sb|bdit|med|medi|medium)$|^CMBX", re.IGNORECASE)
+_ITALIC_NAME_RE = re.compile(r"italic|oblique|[-,._](?:i|it|bi|ital|bdit)$|^CMTI", re.IGNORECASE)
+
+
+@lru_cache(maxsize=512)
+def font_family(name: str) -> str:
+    """A font's family: its name without subset prefix, re-encoding suffix and style suffix."""
+    base = _SUBSET_RE.sub("", name)
+    return _STYLE_RE.sub("", base) or base
+
+
+def _font_style(name: str, flags: int, weight: int) -> tuple[bool, bool]:
+    """(bold, italic) of a font from its descriptor flags, weight and name."""
+    base = _SUBSET_RE.sub("", name)
+    bold = bool(flags & _BOLD_FLAG) or weight >= 600 or bool(_BOLD_NAME_RE.search(base))
+    return bold, bool(flags & _ITALIC_FLAG) or bool(_ITALIC_NAME_RE.search(base))
 
 
 @dataclass(slots=True)
@@ -38,6 +64,7 @@ class Char:
     font: str
     bold: bool
     superscript: bool = False
+    italic: bool = False
 
 
 @dataclass(slots=True)
@@ -70,6 +97,8 @@ class Line:
     bold: bool  # every body character is bold
     page: int = 0
     segments: list[list[Word]] = field(default_factory=list)  # words split at wide gaps
+    font: str = ""  # the family most of its body characters are set in (see :func:`font_family`)
+    italic: bool = False  # every body letter is italic
 
     @property
     def x0(self) -> float:
@@ -94,8 +123,8 @@ class Line:
 
 def _orientation(m: pdfium_c.FS_MATRIX) -> int | None:
     """0 for upright text, 90 for text running up the page, 270 running down; None otherwise."""
-    if m.a > 0 and abs(m.b) <= _MAX_ANGLE * m.a and abs(m.c) <= _MAX_ANGLE * abs(m.d):
-        return 0
+    if m.a > 0 and abs(m.b) <= _MAX_ANGLE * m.a and abs(m.c) <= _MAX_SLANT * abs(m.d):
+        return 0  # upright, or slanted by a shear (an oblique drawn from an upright font)
     if abs(m.a) <= _MAX_ANGLE * abs(m.b) and abs(m.d) <= _MAX_ANGLE * abs(m.c):
         return 90 if m.b > 0 else 270
     return None
@@ -125,7 +154,7 @@ def page_chars(page: pdfium.PdfPage) -> tuple[list[tuple[list[Char], tuple[float
         flags = ctypes.c_int()
         buf = ctypes.create_string_buffer(_FONT_BUF)
         oriented: list[tuple[int, Char]] = []
-        fonts: dict[int | None, tuple[str, bool]] = {}
+        fonts: dict[int | None, tuple[str, bool, bool]] = {}
         for i in range(n):
             code = pdfium_c.FPDFText_GetUnicode(handle, i)
             if code == 0x02 and pdfium_c.FPDFText_IsHyphen(handle, i) == 1:
@@ -139,6 +168,8 @@ def page_chars(page: pdfium.PdfPage) -> tuple[list[tuple[list[Char], tuple[float
                     last.text = chr(0x10000 + ((ord(last.text) - 0xD800) << 10) + (code - 0xDC00))
                 continue
             text = chr(code) if code < 0x110000 else "\ufffd"
+            if code < 0x20 and code not in (0x09, 0x0A, 0x0D):
+                text = "•"  # a symbol font's glyph mapped to a control code: a list bullet
             if text.isspace():
                 oriented.append((-1, Char(" ", 0, 0, 0, 0, 0, "", False)))  # a space (real or PDFium's): a word break
                 continue
@@ -154,15 +185,16 @@ def page_chars(page: pdfium.PdfPage) -> tuple[list[tuple[list[Char], tuple[float
                 length = pdfium_c.FPDFText_GetFontInfo(handle, i, buf, _FONT_BUF, flags)
                 name = buf.raw[: max(0, min(length, _FONT_BUF) - 1)].decode("latin-1", "replace")
                 weight = pdfium_c.FPDFText_GetFontWeight(handle, i)
-                lowered = name.lower()
-                bold = bool(flags.value & _BOLD_FLAG) or weight >= 600 or "bold" in lowered or "black" in lowered or "heavy" in lowered
-                font = fonts[obj] = (name, bold)
+                bold, italic = _font_style(name, flags.value, weight)
+                font = fonts[obj] = (name, bold, italic)
+            name, bold, italic = font
+            italic = italic or (orientation == 0 and abs(matrix.c) > _OBLIQUE * abs(matrix.d))
             if orientation == 0:
-                char = Char(text, box.left, box.right, height - box.top, height - box.bottom, size, *font)
+                char = Char(text, box.left, box.right, height - box.top, height - box.bottom, size, name, bold, italic=italic)
             elif orientation == 90:  # turned clockwise to read: x along the text, y across it
-                char = Char(text, box.bottom, box.top, box.left, box.right, size, *font)
+                char = Char(text, box.bottom, box.top, box.left, box.right, size, name, bold, italic=italic)
             else:
-                char = Char(text, height - box.top, height - box.bottom, width - box.right, width - box.left, size, *font)
+                char = Char(text, height - box.top, height - box.bottom, width - box.right, width - box.left, size, name, bold, italic=italic)
             oriented.append((orientation, char))
         counts = {o: sum(1 for k, _ in oriented if k == o) for o in (0, 90, 270)}
         order = sorted(counts, key=lambda o: (-counts[o], o != 0))
@@ -364,11 +396,23 @@ def _make_line(chars: list[Char], page_number: int) -> Line:
         current.append(c)
     if current:
         words.append(Word(current))
-    normal = [c for c in body if not c.superscript]
+    # Superscripts and a drop cap do not set the line's extent (its baseline orders the column).
+    normal = [c for c in body if not c.superscript and c.size <= 1.5 * size] or [c for c in body if not c.superscript]
     top = min((c.top for c in normal), default=min((c.top for c in body), default=0.0))
     bottom = max((c.bottom for c in normal), default=max((c.bottom for c in body), default=0.0))
-    bold = bool(normal) and all(c.bold for c in normal if c.text.isalnum())
-    return Line(words=words, top=top, bottom=bottom, size=size, bold=bold, page=page_number)
+    line = Line(words=words, top=top, bottom=bottom, size=size, bold=False, page=page_number)
+    restyle(line)
+    return line
+
+
+def restyle(line: Line) -> None:
+    """Set a line's weight, slant and font family from its words (after words were taken out)."""
+    normal = [c for w in line.words for c in w.chars if not c.superscript and c.text != " "]
+    letters = [c for c in normal if c.text.isalnum()]
+    line.bold = bool(normal) and all(c.bold for c in letters)
+    line.italic = bool(letters) and all(c.italic for c in letters)
+    families = Counter(font_family(c.font) for c in letters or normal)
+    line.font = families.most_common(1)[0][0] if families else ""
 
 
 def split_segments(line: Line, gap_factor: float = 0.9) -> list[list[Word]]:

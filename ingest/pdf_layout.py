@@ -1,14 +1,16 @@
 """Page layout: running headers/footers and line numbers out, columns found, lines in reading order.
 
 * **Furniture.** A line in the top or bottom band of a page whose text, with digits replaced
-  and case folded, recurs in the same band on other pages is a running header or footer; a
-  lone number there is a page number. Digit-only segments stacked in a margin outside the
+  and case folded, recurs in the same band on other pages is a running header or footer, and
+  so is a line there that begins or ends one (the first page's "… 2014, 14:1" beside the
+  others' "… 2014, 14:1 Page 2 of 10"); a lone number there is a page number. Digit-only segments stacked in a margin outside the
   text (manuscript line numbers) go too.
 * **Columns.** A gutter is a vertical strip, inside the text area, that few line segments
   cross while both sides hold text; pages may have several (three-column layouts).
-* **Reading order.** Lines that cross a gutter (titles, full-width figure captions and table
+* **Reading order.** Lines that cross every gutter (titles, full-width figure captions and table
   rows) are read where they stand from the top; the column lines between two of them are
-  read column by column, each top to bottom.
+  read column by column, each top to bottom. A line that spans some columns only (a title
+  beside a full-height column) is read with the first of them.
 """
 
 from __future__ import annotations
@@ -18,18 +20,20 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from citeqa.ingest.pdf_chars import Line, split_segments
+from citeqa.ingest.pdf_chars import Line, restyle, split_segments
 
 _BAND = 0.09  # share of the page height where running headers and footers live
 _REPEAT_BAND = 0.2  # a line repeated on many pages is furniture within this share of the height
 _REPEAT_SHARE = 0.3
-_LONG_REPEAT = 25  # characters: a line this long repeated on half the pages is furniture wherever it stands  # … and the share of pages they recur on (at least two pages)
+_LONG_REPEAT = 25  # characters: a line this long repeated on half the pages is furniture wherever it stands
+_VARIANT = 20  # characters: a band line this long that begins or ends a running header is a variant of it
 _PAGE_NUMBER_RE = re.compile(r"^\W*(?:page\s+)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?\W*$", re.IGNORECASE)
 _DIGITS_RE = re.compile(r"\d+")
 _MIN_GUTTER = 3.0  # points
 _GUTTER_CROSSING = 0.5  # a gutter is crossed by at most this share of the median crossing count
 _NEAR = 30.0  # points: column text ends (starts) this close to the left (right) of its gutter
 _MIN_SIDE_LINES = 4
+_WIDE = 0.6  # a segment wider than this share of the text width spans the columns
 
 
 @dataclass
@@ -72,6 +76,10 @@ def remove_furniture(pages: list[Page]) -> int:
                 seen[(band, _key(line))].add(page.number)
     count = len({page.number for page in pages})  # a page with sideways text has two parts
     need = max(2, round(_REPEAT_SHARE * count))
+    repeated: dict[str, list[str]] = defaultdict(list)
+    for (band, key), numbers in seen.items():
+        if len(numbers) >= need and len(key) >= _VARIANT:
+            repeated[band].append(key)
     dropped = 0
     for page in pages:
         keep = []
@@ -81,6 +89,8 @@ def remove_furniture(pages: list[Page]) -> int:
             furniture = (band is not None and (
                 len(seen[(band, key)]) >= need
                 or (_band(line, page) is not None and bool(_PAGE_NUMBER_RE.match(line.text)))
+                # the first page's variant of a running header: "… 2014, 14:1" beside "… 2014, 14:1 Page 2 of 10"
+                or (len(key) >= _VARIANT and any(r.startswith(key) or r.endswith(key) for r in repeated[band]))
             )) or (len(key) >= _LONG_REPEAT and len(anywhere[key]) >= max(3, count / 2))
             if furniture:
                 dropped += 1
@@ -112,6 +122,7 @@ def _drop_line_numbers(pages: list[Page]) -> int:
             if aligned(ln):
                 ln.words = ln.words[1:]
                 ln.segments = ln.segments[1:]
+                restyle(ln)
                 dropped += 1
         gone = {id(ln) for ln in lone if aligned(ln)}
         page.lines = [ln for ln in page.lines if id(ln) not in gone]
@@ -132,10 +143,14 @@ def find_gutters(page: Page) -> list[float]:
     right = max(b for _, b in segs)
     if right - left < 100:
         return []
-    # Crossing counts on a 1-point grid.
+    # Crossing counts on a 1-point grid, of the segments narrower than most of the text width
+    # (full-width lines — a title, an abstract — cross every gutter; on a first page they may
+    # outnumber the column lines).
     n = int(right - left) + 1
     cover = [0] * n
     for a, b in segs:
+        if b - a > _WIDE * (right - left):
+            continue
         for k in range(max(0, int(a - left) + 1), min(n, int(b - left))):
             cover[k] += 1
     lo, hi = int(0.15 * n), int(0.85 * n)
@@ -171,8 +186,11 @@ def _thin(gutters: list[float], page: Page) -> list[float]:
         lower = good[-1] if good else left_edge
         upper = next((h for h in gutters[k + 1 :] if h - g >= 60), right_edge)
         left = [ln for ln in page.lines if lower - 1 <= ln.x0 and ln.x1 <= g]
+        # The column on the right ends at the next candidate, or (that one being a gap in a
+        # table or figure of the column) at the text's right edge.
         right = [ln for ln in page.lines if g <= ln.x0 and ln.x1 <= upper + 1]
-        if _texty(left) and _texty(right) and (not good or g - good[-1] >= 60):
+        wide = [ln for ln in page.lines if g <= ln.x0]
+        if _texty(left) and (_texty(right) or _texty(wide)) and (not good or g - good[-1] >= 60):
             good.append(g)
     return good
 
@@ -227,6 +245,8 @@ def reading_order(page: Page) -> list[Placed]:
     items: list[tuple[int | None, list[Line]]] = []
     for ln in parts:
         col = _column_of(ln, gutters)
+        if col is None and not _crosses_all(ln, gutters):
+            col = sum(1 for g in gutters if ln.x0 >= g)  # spans some columns (a title beside a full-height column): read with its first
         if col is None and items and items[-1][0] is None:
             items[-1][1].append(ln)
         else:
@@ -336,7 +356,8 @@ def _merge_rows(lines: list[Line]) -> list[Line]:
         if prev is not None and abs(prev.bottom - ln.bottom) < 0.4 * max(ln.size, 1.0) and (ln.x0 >= prev.x1 or ln.x1 <= prev.x0):
             words = sorted([*prev.words, *ln.words], key=lambda w: w.x0)
             merged = Line(words=words, top=min(prev.top, ln.top), bottom=max(prev.bottom, ln.bottom),
-                          size=max(prev.size, ln.size), bold=prev.bold and ln.bold, page=ln.page)
+                          size=max(prev.size, ln.size), bold=prev.bold and ln.bold, page=ln.page, font=prev.font,
+                          italic=prev.italic and ln.italic)
             merged.segments = split_segments(merged)
             rows[-1] = merged
         else:
@@ -366,11 +387,18 @@ def _split_at_gutters(line: Line, edges: list[float]) -> list[Line]:
         if any(x0 < g < x1 for g in gutters):
             return [line]  # a segment itself crosses a gutter: full-width text
         parts.setdefault(sum(1 for g in gutters if x0 >= g), []).append(seg)
-    return [
+    out = [
         Line(words=[w for seg in segs for w in seg], top=line.top, bottom=line.bottom, size=line.size, bold=line.bold,
              page=line.page, segments=segs)
         for _, segs in sorted(parts.items())
     ]
+    for part in out:
+        restyle(part)  # "1. Introduction" in bold beside a line of the other column
+    return out
+
+
+def _crosses_all(line: Line, gutters: list[float]) -> bool:
+    return all(line.x0 < g - 1 < g + 1 < line.x1 for g in gutters)
 
 
 def _column_of(line: Line, gutters: list[float]) -> int | None:

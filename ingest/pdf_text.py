@@ -17,11 +17,15 @@ from __future__ import annotations
 import re
 import statistics
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from citeqa.ingest.pdf_chars import Line, Word
+from citeqa.ingest.pdf_headings import HeadingRules, body_style, main_text_start, run_in_words, stands_out, sub_line, wraps
 from citeqa.ingest.pdf_layout import FLOAT_RE, Page, Placed, reading_order, segment_box
 from citeqa.ingest.references import HEADING_RE as REFERENCES_HEADING_RE
+from citeqa.ingest.references import find_headless_list
+from citeqa.ingest.section_names import TOP_LEVEL, name_key
 from citeqa.ingest.lines import Line as TextLine
 from citeqa.ingest.tables import CAPTION_RE, is_footnote_line
 
@@ -32,8 +36,10 @@ _SUPER_MAP = str.maketrans(
 _HYPHENS = ("-", "\u2010", "\u00ad")
 _SENTENCE_END = (".", "?", "!", ":")
 _NUMBERED_HEADING_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+[A-Z]")
-_ENTRY_NUMBER_RE = re.compile(r"^\s*\[?(\d{1,3})[.)\]]?\s+(?=\S)")
+_ENTRY_NUMBER_RE = re.compile(r"^\s*[\[(]?(\d{1,3})[.)\]]?\s+(?=\S)")
 _MAX_HEADING_CHARS = 120
+_LIST_MARK_RE = re.compile(r"^(?:[•▪◦●■–-]|\d{1,2}[.)])$")
+_LIST_ITEM_RE = re.compile(r"^\s*(?:[•▪◦●■]|\d{1,2}[.)])\s+\S")
 _NUMERIC_CELL_RE = re.compile(r"^[\d.,:;±%()\[\]<>=≤≥\-–−+×/ ]+$")
 
 
@@ -84,13 +90,15 @@ def line_text(line: Line, segments: bool = False) -> str:
 class Block:
     """A paragraph, heading, caption, table or reference-list entry being assembled."""
 
-    kind: str  # paragraph, heading, caption, table, reference
+    kind: str  # paragraph, heading, caption, table, reference, front (title, byline, affiliations)
     page: int
     lines: list[Line] = field(default_factory=list)
     size: float = 0.0
     bold: bool = False
     level: int = 1
     rows: list[str] = field(default_factory=list)  # table rows, cells tab-separated
+    run_in: Line | None = None  # a run-in heading: the paragraph line it opened
+    ends_part: bool = False  # the last block of its page (or of the page's sideways part)
 
 
 @dataclass
@@ -100,7 +108,8 @@ class Emitted:
     text: str
     pages: list[tuple[int, int]]
     headings: list[tuple[int, int, int]]  # start, end, level
-    title_lines: list[Line] = field(default_factory=list)
+    front_end: int = 0  # end of the front matter (title, byline, affiliations)
+    main_text: int | None = None  # start of an unheaded body after an abstract set in another style
 
 
 class Vocabulary:
@@ -143,6 +152,13 @@ def join_lines(texts: list[str], vocab: Vocabulary) -> str:
         else:
             out = t
     return out
+
+
+def _item_text_x(line: Line) -> float | None:
+    """Where a list item's text starts (after its bullet or number), or None for other lines."""
+    if len(line.words) > 1 and _LIST_MARK_RE.match(line.words[0].text):
+        return line.words[1].x0
+    return None
 
 
 def _baseline(line: Line) -> float:
@@ -226,24 +242,40 @@ def _typical_pitch(placed: list[Placed]) -> float:
 class Emitter:
     """Builds the text page by page (see the module docstring)."""
 
-    def __init__(self, pages: list[Page], body: float) -> None:
+    def __init__(self, pages: list[Page], body: float, front: Callable[[Line], bool] | None = None, title: str | None = None) -> None:
+        """Args: pages in order; the body font size; which lines are front matter; the title."""
         self.pages = pages
         self.body = body
+        self.style = body_style(pages, body)
+        self.front = front or (lambda line: False)
+        self.headings = HeadingRules(self.style, title, self._render)
         self.vocab = Vocabulary(pages)
         self.in_references = False
         self.reference: Block | None = None  # the reference entry being read (may be on an earlier page)
         self.reference_number: int | None = None  # its number, in a numbered list
         self.pitch = 0.0
         self.suspended: tuple[Block | None, int | None] | None = None  # reference list state around a table
+        self.resume: tuple[int, float] | None = None  # the entry number (and size) a numbered list may resume at
+        self.list_start: Line | None = None
 
     def run(self) -> Emitted:
         page_blocks = []
-        for page in self.pages:
-            placed = reading_order(page)
+        placed_pages = [reading_order(page) for page in self.pages]
+        self.list_start = self._headless_list(placed_pages)
+        for page, placed in zip(self.pages, placed_pages):
             self.pitch = _typical_pitch(placed)
-            page_blocks.append(self._rejoin_around_floats(self._blocks(placed, page.number)))
+            page_blocks.append(self._blocks(placed, page.number))
+            if page_blocks[-1]:
+                page_blocks[-1][-1].ends_part = True
+        kept = {id(b) for b in self.headings.confirm([b for blocks in page_blocks for b in blocks])}
+        page_blocks = [self._rejoin_around_floats([b for b in blocks if id(b) in kept]) for blocks in page_blocks]
         self._carry_hyphens(page_blocks)
+        flat = [b for blocks in page_blocks for b in blocks]
+        main = main_text_start(flat, self.style, self._render)
+        # Headings set like the body text (capitals at most) are left to the text's own rules.
+        typographic = sum(1 for b in flat if b.kind == "heading" and self.headings.typographic(b)) >= 2
         text, spans, headings = "", [], []
+        front_end, main_text, started = 0, None, False  # the front matter: up to the end of the first run of front lines
         for n, blocks in enumerate(page_blocks):
             same_page = n and self.pages[n].number == self.pages[n - 1].number  # sideways text of a page
             if n and not same_page:
@@ -255,11 +287,14 @@ class Emitter:
                     continue
                 if len(text) > start:
                     text += "\n" if block.kind == "reference" and blocks[k - 1].kind == "reference" else "\n\n"
-                if block.kind == "heading":
+                if block.kind == "heading" and typographic:
                     headings.append((len(text), len(text) + len(body), block.level))
+                main_text = len(text) if block is main else main_text
                 text += body
+                started = started or (block.kind != "front" and front_end > 0)
+                front_end = len(text) if block.kind == "front" and typographic and not started else front_end
             spans.append((start, len(text)))
-        return Emitted(text=text, pages=spans, headings=headings)
+        return Emitted(text=text, pages=spans, headings=headings, front_end=front_end, main_text=main_text)
 
     # --- blocks ---------------------------------------------------------------------
 
@@ -289,6 +324,14 @@ class Emitter:
                 table = None
                 if not CAPTION_RE.match(text):
                     self._resume_references()
+            if page_no == self.pages[0].number and self.front(line):
+                last = blocks[-1] if blocks else None
+                if last is not None and last.kind == "front" and prev is not None and not self._breaks(prev, p, last, heading=True):
+                    last.lines.append(line)
+                else:
+                    blocks.append(Block("front", page_no, [line], line.size, line.bold))
+                prev = p
+                continue
             if CAPTION_RE.match(text) and (p.in_table or not self.in_references):
                 if self.in_references:  # a table floated into the reference list: the list resumes after it
                     self.suspended = (self.reference, self.reference_number)
@@ -298,11 +341,22 @@ class Emitter:
                 blocks.append(table)
                 prev = p
                 continue
-            if self._is_heading_line(line, text):
-                if blocks and blocks[-1].kind == "heading" and prev is not None and not self._breaks(prev, p, blocks[-1], heading=True):
-                    blocks[-1].lines.append(line)
+            if line is self.list_start and not self.in_references:  # a reference list without a heading
+                self.in_references, self.reference, self.reference_number = True, None, None
+            elif not self.in_references and self._resumes_list(line, text):
+                self.in_references, self.reference, self.reference_number = True, None, self.resume[0] - 1
+            if not self.in_references and self._continues_heading(p, prev, blocks, text):
+                blocks[-1].lines.append(line)
+                prev = p
+                continue
+            if self._ends_references(line, text) if self.in_references else self._heading_candidate(p, prev, blocks, text):
+                last = blocks[-1] if blocks else None
+                if last is not None and last.kind == "heading" and self.in_references and not self._breaks(prev, p, last, heading=True):
+                    last.lines.append(line)
                 else:
-                    blocks.append(Block("heading", page_no, [line], line.size, line.bold, self._level(line, text)))
+                    blocks.append(Block("heading", page_no, [line], line.size, line.bold))
+                if self.in_references and self.reference_number is not None and self.reference is not None:
+                    self.resume = (self.reference_number + 1, self.reference.lines[0].size)
                 self.in_references = bool(REFERENCES_HEADING_RE.match(text))
                 self.reference, self.reference_number, self.suspended = None, None, None
                 prev = p
@@ -312,6 +366,15 @@ class Emitter:
                     prev = p
                     continue
                 self.in_references, self.reference, self.reference_number = False, None, None
+            if not self.in_references and self._ends_heading(p, prev, blocks, text):
+                prev = p
+                continue
+            k = 0 if self.in_references or len(line.segments) > 2 else run_in_words(line, text, self.style)
+            if k and self._opens_paragraph(p, prev, blocks):
+                blocks.append(Block("heading", page_no, [sub_line(line, line.words[:k])], line.size, True, run_in=line))
+                blocks.append(Block("paragraph", page_no, [sub_line(line, line.words[k:])], line.size, line.bold))
+                prev = p
+                continue
             if len(line.segments) >= 2 and not self._is_heading_line(line, text):
                 # Rows without a caption (a table continued from the previous page, an array
                 # of values): tab-separated rows too.
@@ -329,6 +392,23 @@ class Emitter:
             prev = p
         # A table block that collected nothing is dropped; its caption stays a caption.
         return [b for b in blocks if b.kind != "table" or b.lines]
+
+    def _resumes_list(self, line: Line, text: str) -> bool:
+        """The next entry of a numbered reference list that a column of text interrupted."""
+        if self.resume is None:
+            return False
+        number = _ENTRY_NUMBER_RE.match(text)
+        return number is not None and int(number.group(1)) == self.resume[0] and abs(line.size - self.resume[1]) <= 0.5
+
+    def _headless_list(self, placed_pages: list[list[Placed]]) -> Line | None:
+        """The first line of a reference list printed without a heading, if the document has one
+        and no "References" heading (see :func:`citeqa.ingest.references.find_headless_list`)."""
+        lines = [p.line for placed in placed_pages for p in placed]
+        texts = [ln.text for ln in lines]
+        if any(REFERENCES_HEADING_RE.match(t.strip()) for t in texts):
+            return None
+        first = find_headless_list(texts)
+        return lines[first] if first is not None else None
 
     def _resume_references(self) -> None:
         """After a table that floated into the reference list, the list goes on."""
@@ -394,6 +474,11 @@ class Emitter:
         pitch = _baseline(b) - _baseline(a)
         if pitch > max(1.65 * size, 1.35 * self.pitch) or pitch < 0:
             return True
+        if _LIST_ITEM_RE.match(line_text(b)):
+            return True  # the next item of a list
+        hanging = _item_text_x(block.lines[0]) if block.lines else None
+        if hanging is not None and abs(b.x0 - hanging) < 0.6 * size:
+            return False  # an item's text going on under it (a hanging indent)
         indent = b.x0 - a.x0
         if indent > 0.7 * size and b.x0 > p.x_left + 0.7 * size:
             return True
@@ -414,11 +499,69 @@ class Emitter:
         caps = t.isupper() and len(t.split()) <= 6 and len(t) >= 4 and line.bold
         return (line.bold and line.size >= self.body * 0.95) or larger or numbered or caps
 
-    def _level(self, line: Line, text: str) -> int:
-        numbered = _NUMBERED_HEADING_RE.match(text.strip())
-        if numbered:
-            return numbered.group(1).count(".") + 1
-        return 1 if line.size >= self.body * 1.08 or text.isupper() else 2
+    def _ends_references(self, line: Line, text: str) -> bool:
+        """A heading after the reference list: a short one set as a heading (not a line of authors
+        set in bold), or a standard section name set apart."""
+        if name_key(text) in TOP_LEVEL and stands_out(line, text, self.style):
+            return True
+        return self._is_heading_line(line, text) and "," not in text and len(text.split()) <= 8
+
+    def _heading_candidate(self, p: Placed, prev: Placed | None, blocks: list[Block], text: str) -> bool:
+        """A line set as a heading that does not go on with an unfinished sentence."""
+        if REFERENCES_HEADING_RE.match(text.strip()):
+            return True
+        if not stands_out(p.line, text, self.style):
+            return False
+        last = blocks[-1] if blocks else None
+        return last is None or last.kind != "paragraph" or prev is None or self._opens_paragraph(p, prev, blocks)
+
+    def _continues_heading(self, p: Placed, prev: Placed | None, blocks: list[Block], text: str) -> bool:
+        """A line in the style of the heading line above it that the heading wraps into."""
+        last = blocks[-1] if blocks else None
+        if last is None or last.kind != "heading" or last.run_in is not None or prev is None or prev.line is not last.lines[-1]:
+            return False
+        a, b = prev.line, p.line
+        if (abs(a.size - b.size) > 0.3 or (a.bold, a.italic, a.font) != (b.bold, b.italic, b.font)
+                or prev.region != p.region or prev.column != p.column or a.page != b.page or len(b.segments) > 2):
+            return False
+        if not 0 < _baseline(b) - _baseline(a) <= 1.65 * max(a.size, b.size, 1.0):
+            return False
+        return wraps(a, b, p.x_left, p.x_right, line_text(a), text)
+
+    def _ends_heading(self, p: Placed, prev: Placed | None, blocks: list[Block], text: str) -> bool:
+        """A heading set over lines that ends in the words opening this line ("… in a cholesterol-producing /
+        **yeast.** Previous work …"): those words join the heading, the rest opens its paragraph."""
+        last = blocks[-1] if blocks else None
+        if last is None or last.kind != "heading" or last.run_in is not None or prev is None or prev.line is not last.lines[-1]:
+            return False
+        a, b = prev.line, p.line
+        if prev.region != p.region or prev.column != p.column or a.page != b.page or len(b.segments) > 2:
+            return False
+        if not 0 < _baseline(b) - _baseline(a) <= 1.65 * max(a.size, b.size, 1.0):
+            return False
+        k = run_in_words(b, text, self.style, continued=True)
+        if not k or not wraps(a, b, p.x_left, p.x_right, line_text(a), " ".join(word_text(w) for w in b.words[:k])):
+            return False
+        last.lines.append(sub_line(b, b.words[:k]))
+        last.run_in = b
+        blocks.append(Block("paragraph", last.page, [sub_line(b, b.words[k:])], b.size, b.bold))
+        return True
+
+    def _opens_paragraph(self, p: Placed, prev: Placed | None, blocks: list[Block]) -> bool:
+        """True when ``p`` starts a new paragraph (not a line of the paragraph before)."""
+        last = blocks[-1] if blocks else None
+        if last is None or last.kind != "paragraph" or prev is None or prev.line not in last.lines:
+            return True
+        a, b = prev.line, p.line
+        same_flow = prev.region == p.region and prev.column == p.column and a.page == b.page
+        before = line_text(a).rstrip()
+        ended = before.endswith(_SENTENCE_END)
+        if not same_flow:  # the text goes on in another column only mid-sentence ("… grown in" / "yeast")
+            last_word = before.rsplit(" ", 1)[-1]
+            return ended or not (before.endswith((",", ";", "-", "\u2010")) or last_word[:1].islower())
+        size = max(a.size, b.size, 1.0)
+        pitch = _baseline(b) - _baseline(a)
+        return pitch > max(1.65 * size, 1.35 * self.pitch) or (ended and a.x1 < p.x_right - 2.5 * size)
 
     def _reference_line(self, blocks: list[Block], p: Placed, prev: Placed | None, text: str, page_no: int) -> bool:
         """Add a line of the reference list; False when the line ends the list."""
@@ -430,8 +573,10 @@ class Emitter:
         if value is not None and value == expected:
             self.reference_number = value  # the next numbered entry
         elif self.reference_number is not None:
-            if gap:
-                return False  # after a numbered list: back to running text
+            if gap or abs(p.line.size - last.lines[0].size) > 1.0:
+                # Back to running text (the list may go on later, after a column of text)
+                self.resume = (self.reference_number + 1, last.lines[0].size)
+                return False
             last.lines.append(p.line)
             return True
         elif last is not None and not self._new_entry(last, p, prev, text):
@@ -514,7 +659,8 @@ class Emitter:
             if not head[:1].islower():
                 continue
             last.lines.append(Line(words=[head_line.words[0]], top=head_line.top, bottom=head_line.bottom,
-                                   size=head_line.size, bold=head_line.bold, page=last.page, segments=[[head_line.words[0]]]))
+                                   size=head_line.size, bold=head_line.bold, page=last.page, segments=[[head_line.words[0]]],
+                                   font=head_line.font, italic=head_line.italic))
             moved = head_line.words[0]
             head_line.words = head_line.words[1:]
             head_line.segments = [kept for s in head_line.segments if (kept := [w for w in s if w is not moved])]

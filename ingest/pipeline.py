@@ -56,7 +56,10 @@ def parse_text(
     tables = find_tables(text, lines)
     references = parse_references(text, lines)
     headings = layout.headings if layout is not None else None
-    structure = parse_structure(text, lines, tables, references, markdown=kind == "md", headings=headings)
+    structure = parse_structure(
+        text, lines, tables, references, markdown=kind == "md", headings=headings,
+        front_end=layout.front_end if layout is not None else 0, main_text=layout.main_text if layout is not None else None,
+    )
     doc = Document(
         doc_id=doc_id,
         path=path,

@@ -191,6 +191,24 @@ def test_shared_pdfs_are_clean(path):
         assert linked, "a numbered reference list but no in-text marker linked"
 
 
+@pytest.mark.parametrize("path", SHARED_PDFS or [None], ids=lambda p: p.name if p else "none")
+def test_shared_pdfs_structure(path):
+    """Sections are the paper's real headings (as read off the PDF into eval/pdf_metadata.json):
+    every top-level heading found, no top-level section that is not one (no banner, title, byline,
+    figure label); authors, journal, year and DOI right."""
+    if path is None:
+        pytest.skip("../shared/corpus/pdfs is not here")
+    from citeqa.eval.bench_pdf import DEFAULT_TRUTH, FileResult, score_facts, load_truth
+
+    doc = parse_document(path)
+    truth = load_truth(DEFAULT_TRUTH)[path.stem]
+    result = FileResult(name=path.name)
+    score_facts(result, doc, truth)
+    assert result.headings_missed == [] and result.sections_extra == []
+    assert not [s.title for s in doc.sections if len(s.title) <= 2]  # no panel letter
+    assert (result.first_author_ok, result.author_count_ok, result.journal_ok, result.year_ok, result.doi_ok) == (True,) * 5
+
+
 def test_running_headers_gone_from_a_real_paper():
     (path,) = [p for p in _real(SHARED_PDFS) if p.name.startswith("bmc-")]
     doc, chunks = ingest_file(path)
@@ -203,19 +221,28 @@ def test_running_headers_gone_from_a_real_paper():
 
 
 @pytest.mark.slow
-def test_litqa2_pdfs_parse_with_titles_and_references():
+def test_litqa2_pdfs_parse_with_titles_authors_and_sections():
     """A slice (every fourth paper) of the LitQA2 PDFs; `make bench-pdf` runs them all."""
-    from citeqa.eval.bench_pdf import load_titles, title_matches, DEFAULT_TITLES
+    from citeqa.eval.bench_pdf import DEFAULT_TRUTH, FileResult, score_facts, load_truth, title_matches
 
-    titles = load_titles(DEFAULT_TITLES)
-    right = 0
+    truth = load_truth(DEFAULT_TRUTH)
+    right = authors = 0
+    results = []
     sample = _real(LITQA2_PDFS)[::4]
     for path in sample:
         doc = parse_document(path)
-        right += title_matches(doc.title, titles[path.stem])
+        right += title_matches(doc.title, truth[path.stem].title)
         assert not _line_end_splits(doc, path), path.name
         assert not _kept_running_lines(doc, path), path.name
-    assert right >= 0.9 * len(sample)
+        assert not [s.title for s in doc.sections if len(s.title) <= 2], path.name  # no figure panel letter
+        result = FileResult(name=path.name)
+        score_facts(result, doc, truth[path.stem])
+        authors += bool(result.first_author_ok and result.author_count_ok)
+        results.append(result)
+    assert right >= 0.9 * len(sample) and authors >= 0.8 * len(sample)
+    # Sections: most real top-level headings found, most top-level sections real headings.
+    assert sum(r.headings_found for r in results) >= 0.85 * sum(r.headings for r in results)
+    assert sum(r.sections_top_right for r in results) >= 0.85 * sum(r.sections_top for r in results)
 
 
 # --- ingest into an existing index ----------------------------------------------------
