@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test test-fast schema install index browser bench bench-retrieval eval eval-ei eval-ei-train eval-litqa2 eval-pdf eval-all clean
+.PHONY: run test test-fast schema install index browser bench bench-retrieval bench-pdf eval eval-ei eval-ei-train eval-litqa2 eval-pdf eval-all clean
 
 # torch is installed first and pinned: an unpinned torch pulls a multi-GB CUDA build.
 $(STAMP): pyproject.toml
@@ -83,6 +83,14 @@ bench: index
 
 bench-retrieval: $(STAMP)
 	$(BIN)/citeqa bench-retrieval --beir ../shared/benchmarks/scifact --split train
+
+# PDF ingestion on the LitQA2 PDFs (key passages, titles) and the shared journal PDFs, beside pdftotext
+# (Debian poppler-utils, installed here when missing).
+bench-pdf: $(STAMP)
+	@command -v pdftotext >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq poppler-utils; } \
+		|| echo "warning: could not install poppler-utils; pdftotext figures are skipped" >&2
+	nice $(BIN)/citeqa bench-pdf --pdfs $(BENCHMARKS)/litqa2/pdfs --questions $(BENCHMARKS)/litqa2/questions-train.jsonl --per-file
+	nice $(BIN)/citeqa bench-pdf --pdfs ../shared/corpus/pdfs --per-file
 
 clean:
 	rm -rf var test-output .pytest_cache

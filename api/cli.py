@@ -1,6 +1,6 @@
 """The ``citeqa`` command line: a thin layer over the library (which never prints).
 
-Commands: ``ingest``, ``search``, ``ask``, ``serve``, ``eval``, ``bench-retrieval``.
+Commands: ``ingest``, ``search``, ``ask``, ``serve``, ``eval``, ``bench-retrieval``, ``bench-pdf``.
 Exit status: 0 success, 1 a runtime failure (no index, model mismatch, nothing indexable,
 eval thresholds violated), 2 bad usage or input.
 """
@@ -87,7 +87,7 @@ def _friendly() -> Iterator[None]:
 def _describe(exc: BaseException) -> str:
     name = type(exc).__name__
     if name in {"IndexLoadError", "IndexBuildError", "EmbedderError", "IngestError", "BenchmarkError", "CaseFileError",
-                "BenchmarkDataError", "CorpusError", "ThresholdsError", "PackError"}:
+                "BenchmarkDataError", "CorpusError", "ThresholdsError", "BenchPdfError", "PackError"}:
         return str(exc)
     if isinstance(exc, FileNotFoundError):
         return f"file not found: {exc.filename or exc}"
@@ -144,6 +144,15 @@ def _quiet_libraries() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+def _quiet_pdf_libraries() -> None:
+    """PDF libraries' font and parsing warnings go to the log (``-v``), not the terminal."""
+    import warnings
+
+    for name in ("pypdf", "pdfminer", "pypdfium2"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", module=r"pypdf(ium2)?\b")
+
+
 # --- root ----------------------------------------------------------------------------
 
 
@@ -180,10 +189,16 @@ def ingest(
     ctx: typer.Context,
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the corpus folder).")] = None,
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help="Progress bars (default: on a terminal).")] = None,
+    prune: Annotated[bool, typer.Option("--prune", help="Also drop indexed documents whose files are gone from the given folders.")] = False,
+    replace: Annotated[bool, typer.Option("--replace", help="Index exactly these files: drop every other indexed document.")] = False,
 ) -> None:
-    """Index documents (.pdf, .txt, .md): parse, chunk, embed (reusing unchanged chunks), save."""
+    """Add or update documents (.pdf, .txt, .md) in the index, keeping the others: parse, chunk,
+    embed (reusing unchanged chunks), save. Removing is explicit: --prune, --replace."""
     settings = _settings(ctx)
+    if prune and replace:
+        _fail("--prune and --replace exclude each other (--replace already drops everything not given)", 2)
     with _friendly():
+        from citeqa.index.store import Existing
         from citeqa.ingest.pipeline import find_corpus_files
 
         sources = list(paths) if paths else [Path(settings.corpus_dir)]
@@ -196,16 +211,23 @@ def ingest(
         from citeqa.index.store import build_index
 
         show = sys.stderr.isatty() if progress is None else progress
+        _quiet_pdf_libraries()
         embedder = make_embedder(settings)
-        report = build_index(files, Path(settings.index_dir), embedder, progress=show)
+        existing = Existing.replace if replace else Existing.prune if prune else Existing.keep
+        # Files named explicitly are what is added; folders are searched (and pruned with --prune).
+        report = build_index(files if not prune else sources, Path(settings.index_dir), embedder, progress=show, existing=existing)
     out = _out()
+    kept = f", kept {report.kept} other(s)" if report.kept else ""
+    removed = f", removed {report.removed}" if report.removed else ""
     out.print(
-        f"indexed {report.documents} document(s), {report.chunks} chunks "
+        f"indexed {report.documents} document(s){kept}{removed}, {report.chunks} chunks "
         f"({report.embedded} embedded, {report.reused} reused) into {report.index_dir} in {report.seconds:.1f}s"
     )
     err = _err()
     for path, message in report.errors:
         err.print(Text("error: ", style="bold red") + Text(f"{path}: {message}"))
+    for path, message in report.warnings:
+        err.print(Text("warning: ", style="bold yellow") + Text(message))
 
 
 # --- search --------------------------------------------------------------------------
@@ -578,6 +600,27 @@ def bench_retrieval(
             f"{mode:<8} {m.get('ndcg@10', 0):>8.4f} {m.get('recall@100', 0):>8.4f} "
             f"{m.get('mrr@10', 0):>8.4f} {m.get('qps', 0):>8.1f}"
         )
+
+
+@app.command("bench-pdf")
+def bench_pdf(
+    pdfs: Annotated[Path, typer.Option("--pdfs", help="Folder of PDFs to ingest and measure.")],
+    questions: Annotated[Path | None, typer.Option("--questions", help="LitQA2-style JSONL with doc + key_passage (key-passage recovery).")] = None,
+    truth: Annotated[Path | None, typer.Option("--truth", "--titles", help="JSON of true titles, authors, journal, year, DOI and top-level headings by file stem (default: the bundled eval/pdf_metadata.json).")] = None,
+    pdftotext: Annotated[bool, typer.Option("--pdftotext/--no-pdftotext", help="Compare with poppler's pdftotext (reading-order mode).")] = True,
+    per_file: Annotated[bool, typer.Option("--per-file", help="A line per PDF.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    progress: Annotated[bool | None, typer.Option("--progress/--no-progress")] = None,
+) -> None:
+    """Measure PDF ingestion: pages/s, key passages recovered (beside pdftotext), tables, references, titles, bibliographic facts and sections."""
+    with _friendly():
+        bench = _optional("citeqa.eval.bench_pdf", "the PDF benchmark")
+        show = sys.stderr.isatty() if progress is None else progress
+        result = bench.run_bench(pdfs, questions, truth or bench.DEFAULT_TRUTH, with_pdftotext=pdftotext, progress=show)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        return
+    typer.echo(bench.to_text(result, per_file=per_file))
 
 
 def main() -> None:

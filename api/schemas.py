@@ -69,6 +69,14 @@ class AskRequest(BaseModel):
             raise ValueError("question must not be empty or whitespace")
         return value.strip()
 
+    @field_validator("k", mode="before")
+    @classmethod
+    def _not_boolean(cls, value: object) -> object:
+        # JSON true/false are not numbers; pydantic's lax mode would read them as 1/0.
+        if isinstance(value, bool):
+            raise ValueError("k must be an integer, not true/false")
+        return value
+
 
 # --- the Answer contract -------------------------------------------------------------
 
@@ -177,6 +185,41 @@ class NeighbourOut(BaseModel):
     end: int
 
 
+class TableCellOut(BaseModel):
+    text: str = Field(description="Verbatim cell text (document text [start, end)).")
+    value: str = Field(description="The text without citation or footnote markers.")
+    start: int
+    end: int
+
+
+class TableRowOut(BaseModel):
+    block: str | None = Field(None, description="The block row this row sits under (e.g. a cohort), if any.")
+    label: TableCellOut
+    cells: list[TableCellOut]
+    start: int
+    end: int
+
+
+class TableFootnoteOut(BaseModel):
+    marker: str | None = None
+    text: str
+    start: int
+    end: int
+
+
+class TableOut(BaseModel):
+    """A table's structure, for rendering a cited cell inside its table."""
+
+    label: str
+    title: str
+    page: int | None = None
+    caption_start: int
+    caption_end: int
+    header_rows: list[list[TableCellOut]] = Field(default_factory=list, description="Column header row(s); the first cell heads the row labels.")
+    rows: list[TableRowOut] = Field(default_factory=list)
+    footnotes: list[TableFootnoteOut] = Field(default_factory=list)
+
+
 class PassageOut(BaseModel):
     """A passage with its surroundings in the document."""
 
@@ -198,6 +241,7 @@ class PassageOut(BaseModel):
     previous: NeighbourOut | None = None
     next: NeighbourOut | None = None
     references: list[CitedReferenceOut] = Field(default_factory=list)
+    table_detail: TableOut | None = Field(None, description="For a table passage: the whole table (caption, header rows, block rows, footnotes).")
 
 
 # --- documents and references --------------------------------------------------------

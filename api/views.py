@@ -54,6 +54,33 @@ def _neighbour(chunk: Any) -> dict[str, Any]:
     return {"passage_id": chunk.id, "text": chunk.text, "start": chunk.start, "end": chunk.end}
 
 
+def _cell(cell: Any) -> dict[str, Any]:
+    return {"text": cell.text, "value": cell.value, "start": cell.start, "end": cell.end}
+
+
+def table_detail(doc: Any, label: str, near: int) -> dict[str, Any] | None:
+    """The structure of the table ``label`` of ``doc`` (the one spanning offset ``near`` when the
+    label repeats): caption, header row(s), body rows with their blocks, footnotes; every cell
+    with its document offsets, so a page can render it and light the cited cell."""
+    tables = [t for t in getattr(doc, "tables", []) if t.label == label]
+    if not tables:
+        return None
+    table = next((t for t in tables if t.start <= near <= t.end), tables[0])
+    return {
+        "label": table.label,
+        "title": table.title,
+        "page": table.page,
+        "caption_start": table.caption_start,
+        "caption_end": table.caption_end,
+        "header_rows": [[_cell(c) for c in table.columns]] if table.columns else [],
+        "rows": [
+            {"block": row.block, "label": _cell(row.label), "cells": [_cell(c) for c in row.cells], "start": row.start, "end": row.end}
+            for row in table.rows
+        ],
+        "footnotes": [{"marker": f.marker, "text": f.text, "start": f.start, "end": f.end} for f in table.footnotes],
+    }
+
+
 def passage_detail(index: Any, passage_id: str, window: int = 300) -> dict[str, Any] | None:
     """A passage with ±``window`` characters of document text and its neighbouring chunks.
 
@@ -99,6 +126,7 @@ def passage_detail(index: Any, passage_id: str, window: int = 300) -> dict[str, 
         "previous": _neighbour(previous) if previous is not None else None,
         "next": _neighbour(next_) if next_ is not None else None,
         "references": cited_references(index, chunk.doc_id, list(chunk.references)),
+        "table_detail": table_detail(doc, chunk.table, chunk.start) if chunk.table and doc is not None else None,
     }
 
 

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -77,6 +78,9 @@ class BuildReport:
     reused: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    kept: int = 0  # documents already indexed and kept as they were (Existing.keep / prune)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # indexed, but partly unreadable (a scanned page)
+    removed: int = 0  # documents dropped from the index (Existing.prune: their files are gone)
 
 
 def text_key(text: str) -> str:
@@ -480,6 +484,47 @@ def _chunk(doc: Document) -> list[Chunk]:
     return chunk_document(doc)
 
 
+class Existing(str, Enum):
+    """What :func:`build_index` does with documents already in the index that it is not given."""
+
+    replace = "replace"  # index exactly the given files (the previous index's vectors are still reused)
+    keep = "keep"  # add or update the given files; keep every other indexed document
+    prune = "prune"  # as keep, but drop documents whose file, inside one of the given folders, is gone
+
+
+def _previous_documents(index_dir: Path) -> tuple[dict[str, Document], dict[str, list[Chunk]]]:
+    """The documents and chunks of the index at ``index_dir`` (empty when there is none)."""
+    if not (index_dir / MANIFEST).exists():
+        return {}, {}
+    try:
+        read_manifest(index_dir)
+        documents = {}
+        for path in sorted((index_dir / DOCUMENTS_DIR).glob("*.json")):
+            doc = Document.from_dict(json.loads(path.read_text(encoding="utf-8")))
+            documents[doc.doc_id] = doc
+        chunks: dict[str, list[Chunk]] = {}
+        with (index_dir / CHUNKS).open(encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    chunk = Chunk.from_dict(json.loads(line))
+                    chunks.setdefault(chunk.doc_id, []).append(chunk)
+    except Exception as exc:  # noqa: BLE001 - keeping documents needs a readable index
+        raise IndexBuildError(
+            f"cannot keep the documents of the index at {index_dir} ({type(exc).__name__}: {exc}); "
+            "rebuild it from all your files with `citeqa ingest --replace`"
+        ) from exc
+    return documents, chunks
+
+
+def _gone(doc: Document, folders: list[Path]) -> bool:
+    """The document's file lies inside one of ``folders`` and no longer exists."""
+    path = Path(doc.path)
+    if path.exists():
+        return False
+    resolved = path.resolve()
+    return any(resolved.is_relative_to(folder.resolve()) for folder in folders)
+
+
 def _check_replaceable(index_dir: Path) -> None:
     """Refuse to replace something that is not a citeqa index (it would be deleted)."""
     if index_dir.exists() and not index_dir.is_dir():
@@ -647,12 +692,16 @@ def build_index(
     progress: bool = False,
     bm25: BM25Params | None = None,
     fusion: FusionParams | None = None,
+    existing: Existing = Existing.replace,
 ) -> BuildReport:
     """Parse, chunk, embed and index ``paths`` into ``index_dir``, replacing what is there atomically.
 
     Vectors of chunks whose text is already in the previous index at ``index_dir`` (same model)
     are reused, so re-ingesting unchanged files embeds nothing. Files that fail to parse are
-    reported in ``BuildReport.errors``; the others still go in.
+    reported in ``BuildReport.errors``; the others still go in. With ``existing`` keep (or
+    prune), the documents already indexed that are not among ``paths`` stay in the index as
+    they are (prune: unless their file, inside a folder of ``paths``, is gone); a document of
+    ``paths`` replaces the indexed one from the same file.
 
     Args:
         paths: Corpus files and/or folders (expanded by ``citeqa.ingest.pipeline.find_corpus_files``).
@@ -661,6 +710,7 @@ def build_index(
         progress: Show progress bars on stderr.
         bm25: BM25 settings (default: the tuned ones).
         fusion: Hybrid fusion settings stored with the index (default: the tuned ones).
+        existing: What to do with indexed documents not among ``paths`` (default: drop them).
 
     Raises:
         IndexBuildError: No corpus file, every file failed, or writing failed; the previous
@@ -681,6 +731,16 @@ def build_index(
     documents: list[Document] = []
     chunks: list[Chunk] = []
     seen: dict[str, str] = {}
+    old_docs, old_chunks = _previous_documents(index_dir) if existing != Existing.replace else ({}, {})
+    given = {str(Path(f)) for f in files} | {str(Path(f).resolve()) for f in files}
+    kept = {
+        doc_id: doc
+        for doc_id, doc in old_docs.items()
+        if doc.path not in given and str(Path(doc.path).resolve()) not in given
+        and not (existing == Existing.prune and _gone(doc, [Path(p) for p in paths if Path(p).is_dir()]))
+    }
+    for doc_id, doc in kept.items():
+        seen[doc_id] = doc.path
     iterator: Iterable[Path] = files
     if progress:
         from tqdm import tqdm
@@ -699,9 +759,14 @@ def build_index(
         seen[doc.doc_id] = str(path)
         documents.append(doc)
         chunks.extend(doc_chunks)
+        report.warnings.extend((str(path), message) for message in doc.warnings)
     if not documents:
         details = "; ".join(f"{p}: {m}" for p, m in report.errors)
         raise IndexBuildError(f"every corpus file failed, index at {index_dir} left unchanged: {details}")
+    report.kept = len(kept)
+    report.removed = len(old_docs) - len(kept) - sum(1 for d in documents if d.doc_id in old_docs)
+    documents = [*kept.values(), *documents]
+    chunks = [c for doc_id in kept for c in old_chunks.get(doc_id, [])] + chunks
 
     known, old_manifest = _previous_vectors(index_dir, embedder)
     texts = index_texts(chunks, {d.doc_id: d for d in documents})

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from citeqa.ingest.errors import IngestError
+from citeqa.ingest.pdf import PdfText
 
 logger = logging.getLogger(__name__)
 
@@ -13,15 +14,15 @@ TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, ".pdf")
 
 
-def load(path: Path) -> tuple[str, str, list[tuple[int, int]]]:
+def load(path: Path) -> tuple[str, str, PdfText | None]:
     """Read ``path``.
 
     Args:
         path: A .txt, .md or .pdf file.
 
     Returns:
-        ``(kind, text, pages)``: kind is "txt", "md" or "pdf"; pages holds each PDF
-        page's (start, end) in ``text`` and is empty for text files.
+        ``(kind, text, pdf)``: kind is "txt", "md" or "pdf"; for a PDF, ``pdf`` holds the page
+        spans, headings and metadata its layout gave (None for text files).
 
     Raises:
         IngestError: unsupported extension, unreadable, empty, undecodable, corrupt or
@@ -39,9 +40,9 @@ def load(path: Path) -> tuple[str, str, list[tuple[int, int]]]:
     if suffix == ".pdf":
         from citeqa.ingest.pdf import extract_pdf
 
-        text, pages = extract_pdf(path, data)
-        return "pdf", text, pages
-    return ("md" if suffix != ".txt" else "txt"), decode_text(path, data), []
+        pdf = extract_pdf(path, data)
+        return "pdf", pdf.text, pdf
+    return ("md" if suffix != ".txt" else "txt"), decode_text(path, data), None
 
 
 def decode_text(path: Path, data: bytes) -> str:

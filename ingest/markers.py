@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from citeqa.ingest.models import Citation
+from citeqa.ingest.models import Citation, Document
 
 SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _TO_ASCII = str.maketrans(SUPERSCRIPT_DIGITS + "⁻", "0123456789-")
@@ -55,7 +55,8 @@ def find_citations(text: str, start: int = 0, end: int | None = None) -> list[Ci
     for match in MARKER_RE.finditer(text, start, len(text) if end is None else end):
         numbers = parse_numbers(match.group(0))
         if numbers:
-            found.append(Citation(start=match.start(), end=match.end(), numbers=numbers))
+            kind = "caret" if match.group(0).startswith("^") else "superscript"
+            found.append(Citation(start=match.start(), end=match.end(), numbers=numbers, kind=kind))
     return found
 
 
@@ -74,3 +75,53 @@ def strip_markers(s: str) -> str:
 def numbers_in(citations: list[Citation], start: int, end: int) -> list[int]:
     """Return the sorted unique reference numbers of the citations inside ``[start, end)``."""
     return sorted({n for c in citations if start <= c.start and c.end <= end for n in c.numbers})
+
+
+_BRACKET_RE = re.compile(r"\[(\d{1,3}(?:\s*[,;\u2013\u2012-]\s*\d{1,3})*)\]")
+_NAME = r"[A-Z][A-Za-z\u00c0-\u024f'’\-]+"
+_AUTHOR_YEAR_RE = re.compile(
+    rf"(?P<name>{_NAME})(?:\s+et\s+al\.?|\s+(?:and|&)\s+{_NAME})?,?\s+\(?(?P<year>(?:19|20)\d{{2}}[a-z]?)(?!\d)"
+)
+_FIRST_NAME_RE = re.compile(rf"\s*(?P<name>{_NAME})")
+_YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}[a-z]?(?!\d)")
+
+
+def link_citations(doc: Document, body_start: int = 0) -> None:
+    """Add the bracket (``[3, 5–7]``) and author–year (``Smith et al., 2020``) citations of the
+    body text that resolve to ``doc.references`` to ``doc.citations`` (kept in text order).
+
+    Superscript markers are found by :func:`find_citations`; brackets are citations only when
+    every number is in the numbered reference list; an author–year mention only when its
+    surname and year name one unnumbered entry.
+    """
+    if not doc.references:
+        return
+    text = doc.text
+    refs_start = min(r.start for r in doc.references)
+    refs_end = max(r.end for r in doc.references)
+    taken = [(c.start, c.end) for c in doc.citations]
+
+    def free(s: int, e: int) -> bool:
+        return not (refs_start - 16 <= s < refs_end) and all(e <= a or s >= b for a, b in taken)
+
+    found: list[Citation] = []
+    numbered = {r.number for r in doc.references if r.numbered}
+    if numbered:
+        for m in _BRACKET_RE.finditer(text, body_start):
+            numbers = parse_numbers(m.group(1).replace(";", ","))
+            if numbers and set(numbers) <= numbered and free(m.start(), m.end()):
+                found.append(Citation(m.start(), m.end(), numbers, kind="bracket"))
+    keys: dict[tuple[str, str], int] = {}
+    for ref in doc.references:
+        if ref.numbered:
+            continue
+        name, year = _FIRST_NAME_RE.match(ref.text), _YEAR_RE.search(ref.text)
+        if name and year:
+            keys.setdefault((name.group("name").lower(), year.group(0)), ref.number)
+    if keys:
+        for m in _AUTHOR_YEAR_RE.finditer(text, body_start):
+            number = keys.get((m.group("name").lower(), m.group("year")))
+            if number is not None and free(m.start(), m.end()):
+                found.append(Citation(m.start(), m.end(), [number], kind="author_year"))
+    if found:
+        doc.citations = sorted([*doc.citations, *found], key=lambda c: c.start)

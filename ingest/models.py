@@ -26,15 +26,21 @@ class Reference:
     pages: str | None = None
     start: int = 0
     end: int = 0
+    numbered: bool = True  # False in an author–year list (``number`` is then the list position)
 
 
 @dataclass
 class Citation:
-    """An in-text citation marker (``¹⁻³``, ``^{10,11}``) resolved to reference numbers."""
+    """An in-text citation marker resolved to reference numbers.
+
+    Markers are superscripts (``¹⁻³``), caret groups (``^{10,11}``), brackets (``[3, 5–7]``) or,
+    in author–year documents, ``(Smith et al., 2020)``; ``kind`` says which.
+    """
 
     start: int
     end: int
     numbers: list[int]
+    kind: str = "superscript"
 
 
 @dataclass
@@ -138,6 +144,12 @@ class Document:
     tables: list[Table] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
+    # Bibliographic facts (PDF metadata and first page); None when not found.
+    journal: str | None = None
+    year: int | None = None
+    doi: str | None = None
+    # What could not be read (e.g. a scanned page without a text layer), one message each.
+    warnings: list[str] = field(default_factory=list)
 
     def page_at(self, offset: int) -> int | None:
         """Return the 1-based page holding ``offset``, or None for unpaged documents."""

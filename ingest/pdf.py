@@ -1,100 +1,148 @@
-"""PDF text extraction with pypdf, keeping each page's span in the joined text.
+"""PDF extraction: layout-aware text with pypdfium2 (PDFium), page spans kept, metadata read.
 
-Pages are extracted in pypdf's *layout* mode, which keeps table columns apart (runs of
-2+ spaces) and paragraph gaps (blank lines); lines are right-stripped, the page's common
-indentation is removed and runs of blank lines are collapsed to one. A page whose layout
-text looks like two columns side by side falls back to plain extraction. Pages are
-joined with a blank line.
+Stages: ``pdf_chars`` (glyphs with boxes and fonts → lines and segments), ``pdf_layout``
+(running headers/footers and line numbers removed, columns and reading order), ``pdf_text``
+(paragraphs, headings, tables and reference entries as text, hyphenation and ligatures
+repaired, superscript markers as Unicode superscripts). This module opens the file, reports
+what cannot be read (an :class:`IngestError` naming the file and the cause) and what can only
+partly be read (a warning per page without a text layer); ``pdf_front`` reads title, authors,
+journal, year and DOI from the PDF's metadata and first pages.
 """
 
 from __future__ import annotations
 
-import io
 import logging
-import re
-import textwrap
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from citeqa.ingest.errors import IngestError
+from citeqa.ingest.pdf_chars import MIN_SIDEWAYS, group_lines, page_chars
+from citeqa.ingest.pdf_front import read_front_matter
+from citeqa.ingest.pdf_layout import Page, body_size, remove_furniture
+from citeqa.ingest.pdf_text import Emitter, safe_nfkc
 
 logger = logging.getLogger(__name__)
 
-PAGE_JOIN = "\n\n"
-_GUTTER_RE = re.compile(r"\S {4,}\S")
-_TWO_COLUMN_SHARE = 0.5
+_MIN_SIDEWAYS_LINES = 4
 
 
-def extract_pdf(path: Path, data: bytes) -> tuple[str, list[tuple[int, int]]]:
-    """Extract the text of a PDF.
+@dataclass
+class PdfText:
+    """What :func:`extract_pdf` returns: the text, page spans and layout facts."""
+
+    text: str
+    pages: list[tuple[int, int]]
+    headings: list[tuple[int, int, int]] = field(default_factory=list)  # start, end, level
+    front_end: int = 0  # end of the front matter (title, byline, affiliations)
+    main_text: int | None = None  # start of an unheaded body after an abstract set in another style
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    journal: str | None = None
+    year: int | None = None
+    doi: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _open(path: Path, data: bytes):  # noqa: ANN202 - pypdfium2.PdfDocument
+    import pypdfium2 as pdfium
+
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        message = str(exc)
+        if "password" in message.lower():
+            raise IngestError(path, "the PDF is encrypted (password protected); save an unprotected copy") from exc
+        raise IngestError(path, f"corrupt or unreadable PDF ({message})") from exc
+    except Exception as exc:  # noqa: BLE001 - PDFium may fail in many ways on a damaged file
+        raise IngestError(path, f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from exc
+
+
+def extract_pdf(path: Path, data: bytes) -> PdfText:
+    """Extract the text of a PDF in reading order.
 
     Args:
-        path: The file (for error messages).
+        path: The file (for messages).
         data: Its bytes.
 
     Returns:
-        ``(text, pages)`` with ``pages[i]`` the (start, end) of page i+1 in ``text``.
+        The :class:`PdfText`; ``pages[i]`` is the (start, end) of page i+1 in ``text``.
 
     Raises:
-        IngestError: corrupt, encrypted or image-only PDF.
+        IngestError: corrupt, encrypted or empty PDF, or one without any text layer.
     """
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
+    pdf = _open(path, data)
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise IngestError(path, "the PDF is encrypted (password protected); save an unprotected copy")
-        pages = list(reader.pages)
-    except IngestError:
-        raise
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise IngestError(path, f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from exc
-    except Exception as exc:  # pypdf can raise almost anything on a damaged file
-        raise IngestError(path, f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from exc
-
-    texts = [_page_text(path, page, n) for n, page in enumerate(pages, start=1)]
-    if not any(t.strip() for t in texts):
+        if len(pdf) == 0:
+            raise IngestError(path, "the PDF has no pages")
+        pages, warnings = _read_pages(path, pdf)
+        metadata = _metadata(pdf)
+        raw = (_plain_text(pdf, 0), _plain_text(pdf, len(pdf) - 1))
+    finally:
+        pdf.close()
+    if not any(p.lines for p in pages if not p.margin):
         raise IngestError(path, "no extractable text in the PDF (scanned images? run OCR first)")
-    text, spans, pos = "", [], 0
-    for n, page_text in enumerate(texts):
-        if n:
-            text += PAGE_JOIN
-            pos += len(PAGE_JOIN)
-        spans.append((pos, pos + len(page_text)))
-        text += page_text
-        pos += len(page_text)
-    logger.debug("%s: %d pages, %d chars", path.name, len(spans), len(text))
-    return text, spans
+    body = body_size([p for p in pages if not p.margin])
+    # The first two pages' lines before running headers go: they name the journal.
+    early = [list(p.lines) for p in pages if p.number <= pages[0].number + 1 and not p.margin]
+    dropped = remove_furniture(pages)
+    pages = [page for page in pages if not page.margin]
+    front = read_front_matter(metadata, pages[0].lines, early, raw, body)
+    emitted = Emitter(pages, body, front.holds, front.title).run()
+    out = PdfText(
+        text=emitted.text, pages=emitted.pages, headings=emitted.headings, front_end=emitted.front_end,
+        main_text=emitted.main_text, title=front.title, authors=front.authors, journal=front.journal, year=front.year,
+        doi=front.doi, warnings=warnings,
+    )
+    logger.debug("%s: %d pages, %d chars, %d furniture lines dropped", path.name, len(pages), len(out.text), dropped)
+    return out
 
 
-def _page_text(path: Path, page: object, number: int) -> str:
-    try:
-        raw = page.extract_text(extraction_mode="layout")  # type: ignore[attr-defined]
-        text = normalise_layout(raw)
-        if _looks_two_column(text):
-            logger.debug("%s page %d: two columns, using plain extraction", path.name, number)
-            text = normalise_layout(page.extract_text())  # type: ignore[attr-defined]
-        return text
-    except Exception as exc:  # one bad page should not sink the document
-        logger.warning("%s page %d: text extraction failed (%s)", path.name, number, exc)
+def _read_pages(path: Path, pdf) -> tuple[list[Page], list[str]]:  # noqa: ANN001
+    pages: list[Page] = []
+    warnings: list[str] = []
+    for index in range(len(pdf)):
+        number = index + 1
         try:
-            return normalise_layout(page.extract_text())  # type: ignore[attr-defined]
-        except Exception:
-            return ""
+            page = pdf[index]
+            groups, has_text = page_chars(page)
+            page.close()
+        except Exception as exc:  # noqa: BLE001 - one bad page should not sink the document
+            message = f"{path.name} page {number}: text extraction failed ({type(exc).__name__}: {exc})"
+            logger.warning(message)
+            warnings.append(message)
+            pages.append(Page(number, 0, 0, [], False))
+            continue
+        parts = [Page(number, w, h, group_lines(chars, number), has_text) for chars, (w, h) in groups]
+        # Sideways text of some length (a landscape table) is a part of its own; a margin note
+        # only tells furniture apart (it is repeated on other pages, set upright there).
+        for part, (chars, _) in zip(parts[1:], groups[1:]):
+            part.margin = len(part.lines) < _MIN_SIDEWAYS_LINES or len(chars) < MIN_SIDEWAYS
+        if not any(part.lines for part in parts if not part.margin):
+            message = f"{path.name} page {number}: no text layer (a scanned image?); its text is missing — run OCR to include it"
+            logger.warning(message)
+            warnings.append(message)
+        pages.extend(part for part in parts if part.lines or part is parts[0])
+    return pages, warnings
 
 
-def normalise_layout(raw: str) -> str:
-    """Right-strip lines, remove common indentation, collapse blank-line runs, trim."""
-    lines = [line.rstrip() for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    text = textwrap.dedent("\n".join(lines))
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip("\n")
+def _plain_text(pdf, index: int) -> str:  # noqa: ANN001
+    """PDFium's own text of a page (in content order), or "" when it cannot be read."""
+    try:
+        page = pdf[index]
+        textpage = page.get_textpage()
+        try:
+            return textpage.get_text_range()
+        finally:
+            textpage.close()
+            page.close()
+    except Exception:  # noqa: BLE001 - only the DOI is looked for in it
+        return ""
 
 
-def _looks_two_column(text: str) -> bool:
-    """True when most lines hold a wide gap that is not a table row."""
-    lines = [line for line in text.split("\n") if len(line.strip()) > 40]
-    if len(lines) < 10:
-        return False
-    gutters = [line for line in lines if _GUTTER_RE.search(line.strip()) and len(re.split(r" {2,}", line.strip())) == 2]
-    return len(gutters) / len(lines) > _TWO_COLUMN_SHARE
+def _metadata(pdf) -> dict[str, str]:  # noqa: ANN001
+    try:
+        return {k: safe_nfkc(str(v)).strip() for k, v in pdf.get_metadata_dict(skip_empty=True).items()}
+    except Exception:  # noqa: BLE001 - metadata is optional
+        return {}
+
+

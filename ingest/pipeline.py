@@ -11,8 +11,9 @@ from pathlib import Path
 from citeqa.ingest.chunking import chunk_document
 from citeqa.ingest.lines import split_lines
 from citeqa.ingest.loaders import SUPPORTED_SUFFIXES, load
-from citeqa.ingest.markers import find_citations
+from citeqa.ingest.markers import find_citations, link_citations
 from citeqa.ingest.models import Chunk, Document
+from citeqa.ingest.pdf import PdfText
 from citeqa.ingest.references import parse_references
 from citeqa.ingest.structure import parse_structure
 from citeqa.ingest.tables import find_tables
@@ -27,7 +28,14 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "doc"
 
 
-def parse_text(text: str, doc_id: str, path: str = "", kind: str = "txt", pages: list[tuple[int, int]] | None = None) -> Document:
+def parse_text(
+    text: str,
+    doc_id: str,
+    path: str = "",
+    kind: str = "txt",
+    pages: list[tuple[int, int]] | None = None,
+    layout: PdfText | None = None,
+) -> Document:
     """Recover a Document's structure from already extracted text.
 
     Args:
@@ -35,15 +43,23 @@ def parse_text(text: str, doc_id: str, path: str = "", kind: str = "txt", pages:
         doc_id: The document id.
         path: Where the text came from (informational).
         kind: "txt", "md" or "pdf".
-        pages: Page spans for PDFs.
+        pages: Page spans for PDFs (default: those of ``layout``).
+        layout: What a PDF's layout told: headings (by font), title, authors, journal,
+            year, DOI, warnings.
 
     Returns:
         The parsed Document.
     """
+    if layout is not None and pages is None:
+        pages = layout.pages
     lines = split_lines(text)
     tables = find_tables(text, lines)
     references = parse_references(text, lines)
-    structure = parse_structure(text, lines, tables, references, markdown=kind == "md")
+    headings = layout.headings if layout is not None else None
+    structure = parse_structure(
+        text, lines, tables, references, markdown=kind == "md", headings=headings,
+        front_end=layout.front_end if layout is not None else 0, main_text=layout.main_text if layout is not None else None,
+    )
     doc = Document(
         doc_id=doc_id,
         path=path,
@@ -60,6 +76,12 @@ def parse_text(text: str, doc_id: str, path: str = "", kind: str = "txt", pages:
         # Markers in the front matter are affiliation marks, not citations.
         citations=find_citations(text, structure.body_start),
     )
+    if layout is not None:
+        doc.title = layout.title or doc.title
+        doc.authors = layout.authors or doc.authors
+        doc.journal, doc.year, doc.doi = layout.journal, layout.year, layout.doi
+        doc.warnings = list(layout.warnings)
+    link_citations(doc, structure.body_start)
     if doc.pages:
         for item in (*doc.paragraphs, *doc.tables):
             item.page = doc.page_at(item.start)
@@ -80,11 +102,11 @@ def parse_document(path: Path, doc_id: str | None = None) -> Document:
         IngestError: the file cannot be read (message names the file and the cause).
     """
     path = Path(path)
-    kind, text, pages = load(path)
-    doc = parse_text(text, doc_id or slugify(path.stem), str(path), kind, pages)
+    kind, text, layout = load(path)
+    doc = parse_text(text, doc_id or slugify(path.stem), str(path), kind, layout=layout)
     doc.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
     logger.info(
-        "parsed %s: %d chars, %d pages, %d tables, %d references", path.name, len(text), len(pages), len(doc.tables), len(doc.references)
+        "parsed %s: %d chars, %d pages, %d tables, %d references", path.name, len(text), len(doc.pages), len(doc.tables), len(doc.references)
     )
     return doc
 

@@ -9,6 +9,9 @@ Rules (general, not tied to one paper):
   Markdown ``#`` line);
 * body text before the first heading is the "Abstract" section; inside a case-vignette
   section ("CLINICAL CASE"), the first paragraph that cites references opens "Main text";
+* a PDF's layout overrides these: its headings (by font) are the headings, text before its
+  front matter's end (title, byline, affiliations) and before a first heading that opens the
+  abstract belongs to no section, and "Main text" opens where its unheaded body begins;
 * paragraphs split by a page break are rejoined: a paragraph that does not end a
   sentence continues in the next paragraph if that starts in lower case (or if the first
   ends with ``,`` ``;`` or a hyphen), even across intervening tables and figure captions.
@@ -25,7 +28,8 @@ from dataclasses import dataclass, field
 from citeqa.ingest.lines import Line, blocks, normalise_ws
 from citeqa.ingest.markers import MARKER_RE, strip_markers
 from citeqa.ingest.models import Paragraph, Reference, Section, Table
-from citeqa.ingest.references import find_reference_heading
+from citeqa.ingest.references import entry_span, find_reference_heading
+from citeqa.ingest.section_names import BEFORE_BODY, name_key
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +62,9 @@ def parse_structure(
     tables: list[Table],
     references: list[Reference],
     markdown: bool = False,
+    headings: list[tuple[int, int, int]] | None = None,
+    front_end: int = 0,
+    main_text: int | None = None,
 ) -> Structure:
     """Recover title, authors, sections and paragraphs.
 
@@ -67,6 +74,13 @@ def parse_structure(
         tables: Tables already found (their lines are not paragraphs).
         references: Reference entries already found (their lines are not paragraphs).
         markdown: Treat ``#`` lines as headings.
+        headings: ``(start, end, level)`` of the headings a PDF's fonts revealed; when there
+            are at least two, they (and only they) are the headings.
+        front_end: With those headings, where a PDF's front matter (title, byline,
+            affiliations) ends; text before it belongs to no section. Text between it and a
+            first heading that opens the abstract ("Abstract", "Significance") is front matter
+            too; otherwise it is the unheaded abstract.
+        main_text: Where a PDF's unheaded body starts after its abstract ("Main text").
 
     Returns:
         The Structure, paragraphs in document order.
@@ -74,29 +88,40 @@ def parse_structure(
     out = Structure()
     skip = [(t.start, t.end) for t in tables]
     ref_head = find_reference_heading(lines)
-    if ref_head is not None and references:
-        skip.append((lines[ref_head].end + 1, max(r.end for r in references)))
+    if references:  # entry by entry: text a column of the list interrupts stays
+        skip.extend(entry_span(text, r) for r in references)
     footnotes = [Paragraph(f.start, f.end, None, "table_footnote") for t in tables for f in t.footnotes]
 
+    hinted = {start: level for start, _, level in headings} if headings and len(headings) >= 2 else None
     blks = [b for b in _split_markdown(blocks(lines), markdown) if not _inside(b[0].start, skip)]
     items: list[Paragraph] = []
-    i = _front_matter(text, blks, items, out, markdown)
+    if hinted is not None and front_end:
+        i = _layout_front_matter(blks, items, out, front_end, headings)
+    else:
+        i = _front_matter(text, blks, items, out, markdown)
     section: str | None = None
-    headings: list[tuple[str, int, int]] = []  # title, start, level
+    found: list[tuple[str, int, int]] = []  # title, start, level
     for k in range(i, len(blks)):
         block = blks[k]
         nxt = blks[k + 1][0].stripped if k + 1 < len(blks) else ""
         # A heading is followed by text; a lower-case start means this was a page-break fragment.
         followed = (bool(nxt) and not nxt[0].islower()) or (not nxt and ref_head is not None)
-        heading = _heading(block, markdown, followed=followed)
+        if hinted is not None:
+            start = block[0].content_start
+            heading = (_title_of(block[0].text), hinted[start]) if len(block) == 1 and start in hinted else None
+            if block[0].content_start == main_text and not heading:
+                section = MAIN_TEXT
+                found.append((MAIN_TEXT, block[0].content_start, 1))
+        else:
+            heading = _heading(block, markdown, followed=followed)
         if heading:
             section = heading[0]
-            headings.append((heading[0], block[0].content_start, heading[1]))
+            found.append((heading[0], block[0].content_start, heading[1]))
             items.append(Paragraph(block[0].content_start, block[-1].content_end, section, "heading"))
             continue
         if section is None:
             section = ABSTRACT
-            headings.append((ABSTRACT, block[0].content_start, 1))
+            found.append((ABSTRACT, block[0].content_start, 1))
         new_items = _block_items(block, section)
         if (
             _CASE_HEADING_RE.search(section)
@@ -104,21 +129,47 @@ def parse_structure(
             and MARKER_RE.search(text, new_items[0].start, new_items[0].end)
         ):
             section = MAIN_TEXT
-            headings.append((MAIN_TEXT, block[0].content_start, 1))
+            found.append((MAIN_TEXT, block[0].content_start, 1))
             for item in new_items:
                 item.section = section
         items.extend(new_items)
 
     for fn in footnotes:
-        fn.section = _section_at(headings, fn.start)
+        fn.section = _section_at(found, fn.start)
     items = sorted(items + footnotes, key=lambda p: p.start)
     out.paragraphs = _rejoin(text, items)
     out.sections = [
-        Section(title, start, headings[n + 1][1] if n + 1 < len(headings) else len(text), level)
-        for n, (title, start, level) in enumerate(headings)
+        Section(title, start, found[n + 1][1] if n + 1 < len(found) else len(text), level)
+        for n, (title, start, level) in enumerate(found)
     ]
     logger.debug("structure: %d sections, %d paragraphs", len(out.sections), len(out.paragraphs))
     return out
+
+
+def _title_of(line: str) -> str:
+    """A heading's title: "Abstract:" → "Abstract", "Cell collection." → "Cell collection"."""
+    title = normalise_ws(line)
+    return re.sub(r"(?<=[a-z)]{2})[.:]$|:$", "", title) or title
+
+
+def _layout_front_matter(
+    blks: list[list[Line]], items: list[Paragraph], out: Structure, front_end: int, headings: list[tuple[int, int, int]]
+) -> int:
+    """The blocks before ``front_end`` (and before a first heading that opens the abstract) are
+    front matter; return the index of the first body block."""
+    body = next((start for start, _, _ in headings if start >= front_end), None)
+    if body is None or name_key(_title_of(_line_at(blks, body))) not in BEFORE_BODY:
+        body = front_end
+    i = 0
+    while i < len(blks) and blks[i][0].content_start < body:
+        items.append(Paragraph(blks[i][0].content_start, blks[i][-1].content_end, None, "paragraph"))
+        i += 1
+    out.body_start = body
+    return i
+
+
+def _line_at(blks: list[list[Line]], start: int) -> str:
+    return next((line.text for block in blks for line in block if line.content_start == start), "")
 
 
 def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
@@ -205,6 +256,7 @@ def _heading(block: list[Line], markdown: bool, followed: bool) -> tuple[str, in
         and len(s) <= _MAX_HEADING
         and len(s.split()) <= 10
         and (s[0].isupper() or s[0].isdigit())
+        and sum(c.isalpha() for c in s) >= 2
         and not re.search(r"[.,;:?!]$", s)
         and "," not in s
         and "\t" not in line

@@ -16,7 +16,7 @@ from citeqa.ingest.models import Footnote, Table, TableCell, TableRow
 
 logger = logging.getLogger(__name__)
 
-CAPTION_RE = re.compile(r"^\s*(Table\s+(?:\d+|[IVXL]+))\s*[.:]\s*(.*?)\s*$", re.IGNORECASE)
+CAPTION_RE = re.compile(r"^\s*(Table\s+(?:\d+|[IVXL]+))(?:\s*[.:|]\s*|\s+(?=[A-Z(])|\s*$)(.*?)\s*$", re.IGNORECASE)
 FOOTNOTE_MARKS = "*†‡§¶‖#"
 _SUP_LETTERS = "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ"
 _CELL_FOOTNOTE_RE = re.compile(rf"\s*([{re.escape(FOOTNOTE_MARKS)}{_SUP_LETTERS}]+)\s*$")
@@ -70,8 +70,14 @@ def _parse_table(text: str, lines: list[Line], i: int) -> tuple[Table | None, in
         caption_end = lines[j].content_end
         j += 1
     header_i = _next_nonblank(lines, j)
-    if header_i is None or not lines[header_i].has_separator():
+    if header_i is None:
         return None, i + 1
+    if not lines[header_i].has_separator():
+        # A one-cell header ("Parameter") over rows of cells: the header of the label column.
+        following = header_i + 1
+        if not (following < len(lines) and _is_row(lines[following]) and len(lines[header_i].stripped) <= _MAX_BLOCK_LABEL
+                and not is_footnote_line(lines[header_i])):
+            return None, i + 1
     header = lines[header_i]
     columns = [_cell(text, s, e) for s, e in _split_cells(header)]
     col_starts = [c.start - header.start for c in columns]

@@ -201,6 +201,7 @@ BAD_BODIES = [
     (b'{"question": "x", "k": Infinity}', 422, "finite"),
     (b'{"question": "x", "k": -Infinity}', 422, "finite"),
     (b'{"question": "x", "k": 1e400}', 422, "finite"),
+    (b'{"question": "x", "k": true}', 422, "not true/false"),
     (b'{"question": "\\ud800"}', 422, "unicode"),
     (b'{"question": "CR rate \\udfff of epcoritamab"}', 422, "unicode"),
     (b'{"question": "x", "k": ' + b"9" * 5000 + b"}", 400, "digits"),

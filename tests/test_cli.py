@@ -280,3 +280,41 @@ def test_ask_with_options_prints_the_choice(indexed):
     human = invoke("--index", str(indexed), "ask", "epcoritamab post-CAR-T CR rate", "--option", "54%", "--option", "34%")
     assert "choice: 34%" in human.stdout
     assert invoke("--index", str(indexed), "ask", "x?", "--option", "only one").exit_code == 2
+
+
+def test_ingest_one_file_keeps_the_rest_and_removing_is_explicit(hashed, corpus, tmp_path):
+    from citeqa.index.store import load_index
+    from journal_fixture import make_journal_pdf
+
+    index = tmp_path / "index"
+    (corpus / "notes.md").write_text("# Notes\n\nGlofitamab had a CR rate of 35% after CAR T.\n", encoding="utf-8")
+    assert invoke("--index", str(index), "ingest", str(corpus), "--no-progress").exit_code == 0
+    pdf = make_journal_pdf(tmp_path / "one.pdf")
+    result = invoke("--index", str(index), "ingest", str(pdf), "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert "kept 2 other(s)" in result.stdout
+    assert set(load_index(index).documents) == {"review", "notes", "one"}
+    (corpus / "notes.md").unlink()
+    result = invoke("--index", str(index), "ingest", str(corpus), "--prune", "--no-progress")
+    assert result.exit_code == 0 and "removed 1" in result.stdout
+    assert set(load_index(index).documents) == {"review", "one"}
+    result = invoke("--index", str(index), "ingest", str(pdf), "--replace", "--no-progress")
+    assert result.exit_code == 0 and set(load_index(index).documents) == {"one"}
+    assert invoke("--index", str(index), "ingest", str(pdf), "--replace", "--prune").exit_code == 2
+
+
+def test_ingest_warns_about_a_page_without_text(hashed, tmp_path):
+    from pypdf import PdfReader, PdfWriter
+
+    from journal_fixture import make_journal_pdf
+
+    writer = PdfWriter()
+    for page in PdfReader(make_journal_pdf(tmp_path / "text.pdf")).pages:
+        writer.add_page(page)
+    writer.add_blank_page()  # a scanned page would have no text layer either
+    mixed = tmp_path / "mixed.pdf"
+    with mixed.open("wb") as fh:
+        writer.write(fh)
+    result = invoke("--index", str(tmp_path / "i"), "ingest", str(mixed), "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert "mixed.pdf page 3: no text layer" in result.stderr

@@ -94,3 +94,29 @@ def test_error_message_is_shown(server, browser):
     status = page.locator("#status")
     assert "Type a question" in status.inner_text()
     page.close()
+
+
+def test_a_cited_table_cell_is_shown_lit_in_its_table(server, browser):
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.goto(server.url + "/")
+    box = page.get_by_label("Question or search terms")
+    box.fill("epcoritamab post-CAR-T CR rate")
+    box.press("Enter")
+    page.wait_for_selector("article.citation table.source", timeout=30_000)
+    table = page.locator("article.citation table.source").first
+    assert table.locator("caption").inner_text().startswith("Table 2")
+    headers = table.locator("thead th").all_inner_texts()
+    assert "Epcoritamab" in headers and "Glofitamab" in headers
+    blocks = table.locator("tr.block").all_inner_texts()
+    assert [b.strip() for b in blocks] == ["Overall cohort", "Post-CAR T-cell cohort"]
+    lit = table.locator("td.lit")
+    assert lit.count() == 1 and lit.inner_text().strip() == "34"
+    # The lit cell is in the CR row of the post-CAR T block, under the Epcoritamab column.
+    row = table.locator("tr", has=page.locator("td.lit"))
+    assert row.locator("th").inner_text().strip() == "CR, %"
+    column = headers.index("Epcoritamab")
+    assert row.locator("td").nth(column - 1).inner_text().strip() == "34"
+    assert table.locator("tfoot").inner_text().strip() != ""
+    assert "\t" not in table.inner_text().split("\n")[0]
+    _screenshot(page, "web-table-cell.png")
+    page.close()
