@@ -164,6 +164,8 @@ def find_gutters(page: Page) -> list[float]:
                 k += 1
             if k - start >= _MIN_GUTTER:
                 best = min(range(start, k), key=lambda j: (cover[j], abs(j - (start + k) / 2)))
+                if any(a < left + best < b for a, b in segs if b - a <= _WIDE * (right - left)):
+                    best = _clearest(cover, start, k)  # the edge of a run: a hanging number just crosses it
                 x = left + best
                 # Column text ends just left of a gutter and starts just right of it, on more
                 # lines than cross it.
@@ -174,6 +176,22 @@ def find_gutters(page: Page) -> list[float]:
                     gutters.append(x)
         k += 1
     return _thin(gutters, page)
+
+
+def _clearest(cover: list[int], start: int, end: int) -> int:
+    """The middle of the widest run of the strip ``[start, end)`` that (nearly) nothing crosses:
+    between two columns, not between a reference list's hanging numbers and their entries."""
+    low = min(cover[start:end]) + 1
+    runs: list[tuple[int, int]] = []
+    for j in range(start, end):
+        if cover[j] <= low:
+            if runs and runs[-1][1] == j:
+                runs[-1] = (runs[-1][0], j + 1)
+            else:
+                runs.append((j, j + 1))
+    middle = (start + end) / 2
+    a, b = max(runs, key=lambda r: (r[1] - r[0], -abs((r[0] + r[1]) / 2 - middle)))
+    return min(range(a, b), key=lambda j: (cover[j], abs(j - (a + b) / 2)))
 
 
 def _thin(gutters: list[float], page: Page) -> list[float]:

@@ -161,6 +161,7 @@ def _parse(path: Path) -> Document:
 @pytest.mark.parametrize("name, first", [
     ("10-1126-science-aaw1219.pdf", ("subcellular spatial resolution (1–3)", [1, 2, 3])),
     ("10-1073-pnas-0403760101.pdf", ("in human (12–14) and mice (15, 16)", [12, 13, 14])),
+    ("10-1128-msphere-00109-24.pdf", ("often highly multidrug resistant (2, 3)", [2, 3])),
 ])
 def test_science_and_pnas_citations_are_linked(name, first):
     doc = _parse(LITQA2 / name)
@@ -179,3 +180,12 @@ def test_a_document_citing_with_brackets_gets_no_parenthesised_citations():
     doc = _parse(SHARED / "clinsci-ace-inhibitors-2014.pdf")
     kinds = {c.kind for c in doc.citations}
     assert CitationKind.BRACKET in kinds and CitationKind.PARENTHESIS not in kinds
+
+
+def test_a_reference_list_in_two_columns_with_hanging_numbers_is_read_whole():
+    # mSphere sets its list in two columns, the right column's numbers in the gutter: the gutter
+    # lies between the columns, not between those numbers and their entries.
+    doc = _parse(LITQA2 / "10-1128-msphere-00109-24.pdf")
+    assert [r.number for r in doc.references] == list(range(1, 55))
+    assert doc.reference(19).text.startswith("Mikheenko A, Prjibelski A")
+    assert doc.reference(54).text.startswith("Paul R, Ray J")
