@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from citeqa.ingest.pipeline import ingest_file, parse_document
+from flow_fixture import TABLE_ROWS, justified_text, make_flow_pdf
 from journal_fixture import HEADER, REFERENCES, TITLE, make_journal_pdf
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -100,6 +101,25 @@ def test_offsets_are_verbatim(article):
     for chunk in chunks:
         if chunk.kind == "text" and not chunk.spans:
             assert " ".join(doc.text[chunk.start : chunk.end].split()) == chunk.text
+
+
+# --- text that flows past page furniture -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def flow(tmp_path_factory):
+    return parse_document(make_flow_pdf(tmp_path_factory.mktemp("flow") / "flow.pdf"))
+
+
+def test_justified_lines_with_stretched_spaces_are_running_text(flow):
+    # Word spaces wider than a table's cell gap, even and on every line, are prose: no tab, no
+    # block break, and the manuscript line numbers before each line are gone.
+    assert justified_text() in flow.text
+    assert not re.search(r"\b\d{1,2} (?:The ring|subunits per|and the time|all of the)", flow.text)
+    # A table row of six lower-case words at column positions stays a row of cells.
+    (table,) = flow.tables
+    assert [c.text for c in table.columns] == TABLE_ROWS[0]
+    assert [[r.label.text] + [c.text for c in r.cells] for r in table.rows] == TABLE_ROWS[1:]
 
 
 # --- real PDFs (acceptance) ---------------------------------------------------------
