@@ -269,6 +269,7 @@ class Emitter:
                 page_blocks[-1][-1].ends_part = True
         kept = {id(b) for b in self.headings.confirm([b for blocks in page_blocks for b in blocks])}
         page_blocks = [self._rejoin_around_floats([b for b in blocks if id(b) in kept]) for blocks in page_blocks]
+        self._rejoin_across_pages(page_blocks)
         self._carry_hyphens(page_blocks)
         flat = [b for blocks in page_blocks for b in blocks]
         main = main_text_start(flat, self.style, self._render)
@@ -425,19 +426,47 @@ class Emitter:
         while i < len(blocks):
             p = blocks[i]
             if p.kind == "paragraph" and not self._render(p).rstrip().endswith(_SENTENCE_END):
-                for j in range(i + 1, min(len(blocks), i + 1 + look)):
-                    q = blocks[j]
-                    same_font = q.kind == "paragraph" and abs(q.size - p.size) <= 0.6 and q.bold == p.bold
-                    first = line_text(q.lines[0])
-                    if same_font and first[:1].islower():
-                        if all(b.kind != "heading" for b in blocks[i + 1 : j]):
-                            p.lines.extend(q.lines)
-                            blocks.pop(j)
-                        break
-                    if same_font and not FLOAT_RE.match(first) and not (j > i + 1 and FLOAT_RE.match(line_text(blocks[j - 1].lines[0]))):
-                        break
+                j = self._continuation(p, blocks[i + 1 : i + 1 + look])
+                if j is not None:
+                    p.lines.extend(blocks.pop(i + 1 + j).lines)
             i += 1
         return blocks
+
+    def _continuation(self, p: Block, following: list[Block]) -> int | None:
+        """The index in ``following`` of the paragraph that goes on with ``p``'s unfinished
+        sentence — the first in ``p``'s font, starting in lower case — when only floats, other
+        fonts' text (a first page's box: "Received: …", "Editor …") and figure captions come
+        between; None when the text goes on otherwise."""
+        for j, q in enumerate(following):
+            same_font = q.kind == "paragraph" and abs(q.size - p.size) <= 0.6 and q.bold == p.bold
+            first = line_text(q.lines[0])
+            if same_font and first[:1].islower():
+                return j if all(b.kind != "heading" for b in following[:j]) else None
+            if same_font and not FLOAT_RE.match(first) and not (j and FLOAT_RE.match(line_text(following[j - 1].lines[0]))):
+                return None
+        return None
+
+    def _rejoin_across_pages(self, page_blocks: list[list[Block]], look: int = 5) -> None:
+        """A page's last paragraph of running text, cut mid-sentence, goes on in the first such
+        paragraph of the next page, past the page's own boxes and floats (first pages set the
+        publication history, the editor or the licence in a box at the foot of a column)."""
+        for blocks, nxt in zip(page_blocks, page_blocks[1:]):
+            last = next((k for k in range(len(blocks) - 1, -1, -1) if self._running(blocks[k])), None)
+            if last is None:
+                continue
+            p = blocks[last]
+            if p.kind != "paragraph" or self._render(p).rstrip().endswith(_SENTENCE_END):
+                continue
+            between = blocks[last + 1 :]
+            j = self._continuation(p, between + nxt[:look])
+            if j is not None and j >= len(between):
+                p.lines.extend(nxt.pop(j - len(between)).lines)
+
+    def _running(self, block: Block) -> bool:
+        """A paragraph or heading set in the body's size (not a box's, a caption's or a label's)."""
+        return block.kind in ("paragraph", "heading") and abs(block.size - self.body) <= 0.6 and not (
+            block.kind == "paragraph" and FLOAT_RE.match(line_text(block.lines[0]))
+        )
 
     def _in_table(self, table: Block, p: Placed, prev: Placed | None) -> bool:
         """A table goes on, line after line, until a gap, a caption or heading, or a line of

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from citeqa.ingest.pipeline import ingest_file, parse_document
-from flow_fixture import TABLE_ROWS, justified_text, make_flow_pdf
+from flow_fixture import TABLE_ROWS, continued_sentence, justified_text, make_flow_pdf
 from journal_fixture import HEADER, REFERENCES, TITLE, make_journal_pdf
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -109,6 +109,14 @@ def test_offsets_are_verbatim(article):
 @pytest.fixture(scope="module")
 def flow(tmp_path_factory):
     return parse_document(make_flow_pdf(tmp_path_factory.mktemp("flow") / "flow.pdf"))
+
+
+def test_a_sentence_goes_on_past_a_first_page_box_and_the_page_break(flow):
+    text = flow.text
+    # Page 1 stops mid-sentence above its publication-history box; page 2 goes on with it.
+    assert continued_sentence() in text
+    # The box is kept, after the paragraph it interrupted.
+    assert text.index(continued_sentence()) < text.index("Received: April 21, 2022") < text.index("The ring was built")
 
 
 def test_justified_lines_with_stretched_spaces_are_running_text(flow):
