@@ -34,6 +34,7 @@ _GUTTER_CROSSING = 0.5  # a gutter is crossed by at most this share of the media
 _NEAR = 30.0  # points: column text ends (starts) this close to the left (right) of its gutter
 _MIN_SIDE_LINES = 4
 _WIDE = 0.6  # a segment wider than this share of the text width spans the columns
+_CAPTION_GAP = 5  # font sizes: the widest space between a table caption and its first line
 
 
 @dataclass
@@ -337,7 +338,9 @@ def table_regions(
         for ln in ordered[i + 1 :]:
             if id(ln) in used or ln.x1 < x0 - 2 or ln.x0 > x1 + 2:
                 continue  # another column
-            if ln.top - last.bottom > 3 * max(ln.size, last.size, 1.0) or FLOAT_RE.match(ln.text):
+            # A table may stand further below its caption than its rows stand apart.
+            gap = (3 if last is not cap else _CAPTION_GAP) * max(ln.size, last.size, 1.0)
+            if ln.top - last.bottom > gap or FLOAT_RE.match(ln.text) or (last is cap and _prose(ln, x1 - x0)):
                 break
             text = ln.text
             if is_footnote_line(TextLine(0, len(text), text)) and rows:

@@ -318,7 +318,7 @@ class Emitter:
                     caption.lines.append(line)  # the caption goes on
                     prev = p
                     continue
-                if (p.in_table and not is_footnote_line(TextLine(0, len(text), text))) or self._in_table(table, p, prev):
+                if (p.in_table and not CAPTION_RE.match(text) and not is_footnote_line(TextLine(0, len(text), text))) or self._in_table(table, p, prev):
                     table.lines.append(line)
                     prev = p
                     continue

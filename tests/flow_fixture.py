@@ -7,7 +7,8 @@ furniture of real papers:
 * page 2 is a manuscript with line numbers in the margin, and a paragraph set justified with
   word spaces stretched wider than a table's cell gap (as bioRxiv preprints and old journals
   set narrow columns), one of them after a sentence's end wider still;
-* a captioned table whose header row is six lower-case words at column positions.
+* a captioned table whose header row is six lower-case words at column positions, and one
+  set well below its caption with its header wrapped over two lines.
 
 Every word is placed explicitly so the test knows exactly what the source says.
 """
@@ -58,6 +59,11 @@ TABLE_ROWS = [
     ["xyz2", "20", "18", "0.90", "0.1", "6.4"],
 ]
 TABLE_X = (0, 40, 80, 120, 160, 200)
+# Set well below its caption (more than three lines' space), its header wrapped over two lines.
+TABLE2_CAPTION = "Table 2. Proto-genes found in the screen"
+TABLE2_HEADER = [["Proto-gene", "Start", "Mutation"], ["", "position", "type"]]
+TABLE2_ROWS = [["Ara-2_731_SNP", "3041423", "SNP"], ["Ara-3_547_MOB", "3015771", "IS150"], ["Ara+1_94_DEL", "3482398", "25-bp deletion"]]
+TABLE2_X = (0, 90, 160)
 
 
 def continued_sentence() -> str:
@@ -134,6 +140,15 @@ def make_flow_pdf(out: Path) -> Path:
     pdf.setFont(FONT, SIZE - 1)
     for row in TABLE_ROWS:
         for x, cell in zip(TABLE_X, row):
+            pdf.drawString(right + x, y, cell)
+        y -= LEADING
+    y -= 30
+    pdf.setFont(BOLD, SIZE)
+    pdf.drawString(right, y, TABLE2_CAPTION)
+    y -= 4.2 * SIZE
+    pdf.setFont(FONT, SIZE - 1)
+    for row in TABLE2_HEADER + TABLE2_ROWS:
+        for x, cell in zip(TABLE2_X, row):
             pdf.drawString(right + x, y, cell)
         y -= LEADING
     pdf.save()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from citeqa.ingest.pipeline import ingest_file, parse_document
-from flow_fixture import TABLE_ROWS, continued_sentence, justified_text, make_flow_pdf
+from flow_fixture import TABLE2_HEADER, TABLE2_ROWS, TABLE_ROWS, continued_sentence, justified_text, make_flow_pdf
 from journal_fixture import HEADER, REFERENCES, TITLE, make_journal_pdf
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -125,9 +125,17 @@ def test_justified_lines_with_stretched_spaces_are_running_text(flow):
     assert justified_text() in flow.text
     assert not re.search(r"\b\d{1,2} (?:The ring|subunits per|and the time|all of the)", flow.text)
     # A table row of six lower-case words at column positions stays a row of cells.
-    (table,) = flow.tables
+    table = flow.tables[0]
     assert [c.text for c in table.columns] == TABLE_ROWS[0]
     assert [[r.label.text] + [c.text for c in r.cells] for r in table.rows] == TABLE_ROWS[1:]
+
+
+def test_a_table_set_well_below_its_caption_is_read(flow):
+    table = flow.tables[1]
+    assert table.label == "Table 2"
+    header = [" ".join(w for w in words if w) for words in zip(*TABLE2_HEADER)]
+    assert [c.text for c in table.columns] == header  # "Start position": one header cell
+    assert [[r.label.text] + [c.text for c in r.cells] for r in table.rows] == TABLE2_ROWS
 
 
 # --- real PDFs (acceptance) ---------------------------------------------------------
