@@ -239,6 +239,16 @@ def _typical_pitch(placed: list[Placed]) -> float:
     return pitches[len(pitches) // 2] if pitches else 0.0
 
 
+def _header_depth(rows: list[list[str]], most: int = 3) -> int:
+    """How many lines the header of a table's ``rows`` is wrapped over: the lines without a
+    digit above its first row of figures, when there are at most ``most`` and the last of them
+    is not a block label (a first cell alone)."""
+    first = next((k for k, slots in enumerate(rows) if any(_NUMERIC_CELL_RE.match(c) for c in slots[1:] if c)), None)
+    if first is None or not 1 < first <= most or not any(rows[first - 1][1:]):
+        return 1
+    return first if not any(ch.isdigit() for slots in rows[:first] for ch in "".join(slots)) else 1
+
+
 class Emitter:
     """Builds the text page by page (see the module docstring)."""
 
@@ -659,10 +669,13 @@ class Emitter:
                 slots[best] = f"{slots[best]} {' '.join(word_text(w) for w in cell)}".strip()
             if any(slots):
                 rows.append(slots)
-        # Header cells wrapped over lines: leading rows without a first cell are merged down.
-        while len(rows) > 1 and not rows[0][0] and not any(ch.isdigit() for ch in "".join(rows[0])):
+        # Header cells wrapped over lines: leading rows without a first cell are merged down,
+        # and so are a few lines without a digit above the first row of figures.
+        depth = _header_depth(rows)
+        while len(rows) > 1 and (depth > 1 or not rows[0][0] and not any(ch.isdigit() for ch in "".join(rows[0]))):
             rows[1] = [f"{a} {b}".strip() for a, b in zip(rows[0], rows[1])]
             rows.pop(0)
+            depth -= 1
         # A line without a first cell and without figures continues the cells of the row above
         # (cells wrapped over lines).
         merged: list[list[str]] = []

@@ -1,4 +1,4 @@
-"""A two-page, two-column article as a PDF (reportlab) whose running text flows past the page
+"""A three-page, two-column article as a PDF (reportlab) whose running text flows past the page
 furniture of real papers:
 
 * page 1's last paragraph stops mid-sentence above a publication-history box set small at the
@@ -8,7 +8,8 @@ furniture of real papers:
   word spaces stretched wider than a table's cell gap (as bioRxiv preprints and old journals
   set narrow columns), one of them after a sentence's end wider still;
 * a captioned table whose header row is six lower-case words at column positions, and one
-  set well below its caption with its header wrapped over two lines.
+  set well below its caption with its header wrapped over two lines, and on page 3 one whose
+  header lines each have a first cell.
 
 Every word is placed explicitly so the test knows exactly what the source says.
 """
@@ -64,6 +65,10 @@ TABLE2_CAPTION = "Table 2. Proto-genes found in the screen"
 TABLE2_HEADER = [["Proto-gene", "Start", "Mutation"], ["", "position", "type"]]
 TABLE2_ROWS = [["Ara-2_731_SNP", "3041423", "SNP"], ["Ara-3_547_MOB", "3015771", "IS150"], ["Ara+1_94_DEL", "3482398", "25-bp deletion"]]
 TABLE2_X = (0, 90, 160)
+# Its header wrapped over two lines, each with a first cell.
+TABLE3_CAPTION = "Table 3. Data sets of the runs"
+TABLE3_HEADER = [["Prediction", "Sequence", "Average"], ["level", "diversity", "length"]]
+TABLE3_ROWS = [["per-protein", "mutational", "237.0"], ["per-residue", "diverse", "255.0"]]
 
 
 def continued_sentence() -> str:
@@ -148,6 +153,19 @@ def make_flow_pdf(out: Path) -> Path:
     y -= 4.2 * SIZE
     pdf.setFont(FONT, SIZE - 1)
     for row in TABLE2_HEADER + TABLE2_ROWS:
+        for x, cell in zip(TABLE2_X, row):
+            pdf.drawString(right + x, y, cell)
+        y -= LEADING
+    pdf.showPage()
+    y = height - 80
+    pdf.setFont(FONT, SIZE)
+    pdf.drawString(LEFT, y, "The data sets of the runs are listed in Table 3.")
+    y -= 3 * LEADING
+    pdf.setFont(BOLD, SIZE)
+    pdf.drawString(right, y, TABLE3_CAPTION)
+    y -= LEADING + 4
+    pdf.setFont(FONT, SIZE - 1)
+    for row in TABLE3_HEADER + TABLE3_ROWS:
         for x, cell in zip(TABLE2_X, row):
             pdf.drawString(right + x, y, cell)
         y -= LEADING

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from citeqa.ingest.pipeline import ingest_file, parse_document
-from flow_fixture import TABLE2_HEADER, TABLE2_ROWS, TABLE_ROWS, continued_sentence, justified_text, make_flow_pdf
+from flow_fixture import TABLE2_HEADER, TABLE2_ROWS, TABLE3_HEADER, TABLE3_ROWS, TABLE_ROWS, continued_sentence, justified_text, make_flow_pdf
 from journal_fixture import HEADER, REFERENCES, TITLE, make_journal_pdf
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -136,6 +136,12 @@ def test_a_table_set_well_below_its_caption_is_read(flow):
     header = [" ".join(w for w in words if w) for words in zip(*TABLE2_HEADER)]
     assert [c.text for c in table.columns] == header  # "Start position": one header cell
     assert [[r.label.text] + [c.text for c in r.cells] for r in table.rows] == TABLE2_ROWS
+
+
+def test_a_header_wrapped_over_lines_with_first_cells_is_one_header(flow):
+    table = flow.tables[2]
+    assert [c.text for c in table.columns] == [" ".join(words) for words in zip(*TABLE3_HEADER)]
+    assert [[r.label.text] + [c.text for c in r.cells] for r in table.rows] == TABLE3_ROWS
 
 
 # --- real PDFs (acceptance) ---------------------------------------------------------
