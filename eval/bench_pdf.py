@@ -303,8 +303,9 @@ def bench_file(path: Path, keys: Sequence[str], truth: Truth | None, with_pdftot
         return result
     result.seconds = time.perf_counter() - started
     result.pages = len(doc.pages)
-    result.tables = len(doc.tables)
-    result.tables_with_rows = sum(1 for t in doc.tables if t.rows)
+    # A table continued on later pages counts once, with rows when any part has them.
+    result.tables = sum(1 for t in doc.tables if t.continuation_of is None)
+    result.tables_with_rows = len({t.continuation_of or t.start for t in doc.tables if t.rows})
     result.references = len(doc.references)
     numbers = {r.number for r in doc.references}
     linked = [str(c.kind) for c in doc.citations if c.numbers and set(c.numbers) <= numbers]

@@ -129,6 +129,9 @@ class Table:
     caption_start: int = 0
     caption_end: int = 0
     page: int | None = None
+    # A table continued on a later page ("Table 2 (continued)") is a Table of its own, with
+    # the start of the table it goes on with here.
+    continuation_of: int | None = None
 
     @property
     def blocks(self) -> list[str]:
