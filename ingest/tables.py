@@ -18,7 +18,7 @@ from citeqa.ingest.models import Footnote, Table, TableCell, TableRow
 
 logger = logging.getLogger(__name__)
 
-CAPTION_RE = re.compile(r"^\s*(Table\s+(?:\d+|[IVXL]+))(?:\s*[.:|]\s*|\s+(?=[A-Z(])|\s*$)(.*?)\s*$", re.IGNORECASE)
+CAPTION_RE = re.compile(r"^\s*(Table\s+(?:\d+|[IVXL]+))(?:\s*[.:|]\s*|\s+(?=(?-i:[A-Z(]))|\s*$)(.*?)\s*$", re.IGNORECASE)
 FOOTNOTE_MARKS = "*†‡§¶‖#"
 _SUP_LETTERS = "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ"
 _CELL_FOOTNOTE_RE = re.compile(rf"\s*([{re.escape(FOOTNOTE_MARKS)}{_SUP_LETTERS}]+)\s*$")

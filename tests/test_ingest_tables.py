@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from citeqa.ingest.pipeline import parse_document
-from citeqa.ingest.tables import find_tables
+from citeqa.ingest.tables import CAPTION_RE, find_tables
 
 
 @pytest.fixture(scope="module")
@@ -157,3 +157,11 @@ def test_a_continued_table_goes_on_under_its_first_part_header():
     for table in (first, cont, other, repeated):
         for row in table.rows:
             assert CONTINUED[row.label.start : row.label.end] == row.label.text
+
+
+def test_a_line_that_names_a_table_in_a_sentence_is_not_a_caption():
+    text = "A\nTable 1 boxhead was updated in the current version.\n\nTable 1 shows the outcomes\n"
+    assert find_tables(text) == []
+    assert not CAPTION_RE.match("Table 1 boxhead was updated") and not CAPTION_RE.match("Table 1 shows the outcomes")
+    assert CAPTION_RE.match("Table 1. Outcomes") and CAPTION_RE.match("TABLE 2 Comparison of KD")
+    assert CAPTION_RE.match("Table 1 | Brain demographics") and CAPTION_RE.match("Table 2 (continued)")
