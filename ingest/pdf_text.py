@@ -110,6 +110,7 @@ class Emitted:
     headings: list[tuple[int, int, int]]  # start, end, level
     front_end: int = 0  # end of the front matter (title, byline, affiliations)
     main_text: int | None = None  # start of an unheaded body after an abstract set in another style
+    notes: list[str] = field(default_factory=list)  # what the text layer lacks, one message each
 
 
 class Vocabulary:
@@ -267,6 +268,7 @@ class Emitter:
         self.suspended: tuple[Block | None, int | None] | None = None  # reference list state around a table
         self.resume: tuple[int, float] | None = None  # the entry number (and size) a numbered list may resume at
         self.list_start: Line | None = None
+        self.notes: list[str] = []  # what the text layer lacks (a table's rows), one message each
 
     def run(self) -> Emitted:
         page_blocks = []
@@ -305,7 +307,7 @@ class Emitter:
                 started = started or (block.kind != "front" and front_end > 0)
                 front_end = len(text) if block.kind == "front" and typographic and not started else front_end
             spans.append((start, len(text)))
-        return Emitted(text=text, pages=spans, headings=headings, front_end=front_end, main_text=main_text)
+        return Emitted(text=text, pages=spans, headings=headings, front_end=front_end, main_text=main_text, notes=self.notes)
 
     # --- blocks ---------------------------------------------------------------------
 
@@ -328,7 +330,7 @@ class Emitter:
                     caption.lines.append(line)  # the caption goes on
                     prev = p
                     continue
-                if (p.in_table and not CAPTION_RE.match(text) and not is_footnote_line(TextLine(0, len(text), text))) or self._in_table(table, p, prev):
+                if (p.in_table and not CAPTION_RE.match(text) and not is_footnote_line(TextLine(0, len(text), text))) or self._in_table(table, p, prev, caption):
                     table.lines.append(line)
                     prev = p
                     continue
@@ -402,6 +404,11 @@ class Emitter:
                 blocks.append(Block("paragraph", page_no, [line], line.size, line.bold))
             prev = p
         # A table block that collected nothing is dropped; its caption stays a caption.
+        for k, b in enumerate(blocks):
+            if b.kind == "table" and not b.lines and not any(n.kind == "table" and n.lines for n in blocks[k + 1 : k + 2]):
+                label = CAPTION_RE.match(line_text(blocks[k - 1].lines[0]))
+                self.notes.append(f"page {page_no}: {label.group(1) if label else 'a table'} has a caption but no rows in "
+                                  "the text layer (set as an image or as outlines?); its cells are missing")
         return [b for b in blocks if b.kind != "table" or b.lines]
 
     def _resumes_list(self, line: Line, text: str) -> bool:
@@ -478,9 +485,10 @@ class Emitter:
             block.kind == "paragraph" and FLOAT_RE.match(line_text(block.lines[0]))
         )
 
-    def _in_table(self, table: Block, p: Placed, prev: Placed | None) -> bool:
+    def _in_table(self, table: Block, p: Placed, prev: Placed | None, caption: Block | None = None) -> bool:
         """A table goes on, line after line, until a gap, a caption or heading, or a line of
-        running text (wide, many words, no figures)."""
+        running text (wide, many words, no figures); it does not open with a line set larger
+        than its caption (a heading after a caption whose table is an image)."""
         line = p.line
         if prev is not None and (prev.line.page != line.page or line.top - prev.line.bottom > 3 * max(line.size, prev.line.size, 1)):
             return False
@@ -494,7 +502,8 @@ class Emitter:
         width = p.x_right - p.x_left
         words = text.split()
         prose = (line.x1 - line.x0) >= 0.8 * width and len(words) >= 8 and not any(ch.isdigit() for ch in text)
-        return not prose and not (table.lines and line.size > max(ln.size for ln in table.lines) + 0.6)
+        above = max(ln.size for ln in table.lines) if table.lines else caption.size if caption is not None else None
+        return not prose and not (above is not None and line.size > above + 0.6)
 
     def _breaks(self, prev: Placed, p: Placed, block: Block, heading: bool = False) -> bool:
         """True when ``p`` starts a new block after ``prev``."""
