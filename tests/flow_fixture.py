@@ -8,8 +8,8 @@ furniture of real papers:
   word spaces stretched wider than a table's cell gap (as bioRxiv preprints and old journals
   set narrow columns), one of them after a sentence's end wider still;
 * a captioned table whose header row is six lower-case words at column positions, and one
-  set well below its caption with its header wrapped over two lines, and on page 3 one whose
-  header lines each have a first cell.
+  set well below its caption with its header wrapped over two lines, and on page 3 — a page
+  of few lines, still numbered — one whose header lines each have a first cell.
 
 Every word is placed explicitly so the test knows exactly what the source says.
 """
@@ -156,18 +156,24 @@ def make_flow_pdf(out: Path) -> Path:
         for x, cell in zip(TABLE2_X, row):
             pdf.drawString(right + x, y, cell)
         y -= LEADING
+    # Page 3: few lines, the manuscript's line numbers on its text lines only.
     pdf.showPage()
     y = height - 80
     pdf.setFont(FONT, SIZE)
     pdf.drawString(LEFT, y, "The data sets of the runs are listed in Table 3.")
+    number = _number(pdf, y, number)
     y -= 3 * LEADING
     pdf.setFont(BOLD, SIZE)
-    pdf.drawString(right, y, TABLE3_CAPTION)
+    pdf.drawString(LEFT, y, TABLE3_CAPTION)
+    number = _number(pdf, y, number)
     y -= LEADING + 4
     pdf.setFont(FONT, SIZE - 1)
     for row in TABLE3_HEADER + TABLE3_ROWS:
         for x, cell in zip(TABLE2_X, row):
-            pdf.drawString(right + x, y, cell)
+            pdf.drawString(LEFT + x, y, cell)
         y -= LEADING
+    for _ in range(2):
+        y -= 2 * LEADING
+        number = _number(pdf, y, number)
     pdf.save()
     return out
