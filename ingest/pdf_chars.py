@@ -416,20 +416,27 @@ def restyle(line: Line) -> None:
 
 
 _CLAUSE_END = tuple(".,;:)]")
-_BULLETS = "•▪◦●■–-"
+_BULLET_MARKS = "•▪◦●■"
+_BULLETS = _BULLET_MARKS + "–-"
 
 
 def split_segments(line: Line, gap_factor: float = 0.9) -> list[list[Word]]:
     """Split a line's words where the gap is wider than ``gap_factor`` × the font size — unless
     the line is justified prose whose every word space was stretched that wide (a number or a
-    bullet set apart in front of it, a manuscript line number, stays a segment of its own)."""
+    bullet set apart in front of it, a manuscript line number, stays a segment of its own), or a
+    list item whose bullet stands that far from its text."""
     segs: list[list[Word]] = [[line.words[0]]]
     for prev, word in zip(line.words, line.words[1:]):
         if word.x0 - prev.x1 > gap_factor * max(line.size, 1.0):
             segs.append([word])
         else:
             segs[-1].append(word)
-    lead = 1 if len(segs) > 1 and len(segs[0]) == 1 and (segs[0][0].text.isdigit() or segs[0][0].text in _BULLETS) else 0
+    lead = 1 if len(segs) > 1 and len(segs[0]) == 1 and segs[0][0].text.isdigit() else 0
+    rest = segs[lead:]
+    if len(rest) == 2 and len(rest[0]) == 1 and rest[0][0].text in _BULLET_MARKS and len(rest[1]) > 1:
+        return segs[:lead] + [rest[0] + rest[1]]  # a list item with a wide gap after its bullet
+    if len(rest) > 1 and len(rest[0]) == 1 and rest[0][0].text in _BULLETS:
+        lead += 1
     if len(segs) > lead + 1 and _stretched_prose(line.words[lead:], line.size):
         return segs[:lead] + [line.words[lead:]]
     return segs

@@ -7,6 +7,7 @@ furniture of real papers:
 * page 2 is a manuscript with line numbers in the margin, and a paragraph set justified with
   word spaces stretched wider than a table's cell gap (as bioRxiv preprints and old journals
   set narrow columns), one of them after a sentence's end wider still;
+* list items whose bullet stands a wide gap (wider than a table's cell gap) before the text;
 * a captioned table whose header row is six lower-case words at column positions, and one
   set well below its caption with its header wrapped over two lines, and on page 3 — a page
   of few lines, still numbered — one whose header lines each have a first cell.
@@ -46,6 +47,12 @@ AFTER_BREAK = [
     "transformations, like mirrors along the x axis, and",
     "we apply each element of the group to every particle.",
 ]
+# List items, each wrapped over two lines with a hanging indent, a wide gap after the bullet.
+BULLETS = [
+    ["Symmetric runs were three times faster than", "the unconstrained runs of the same ring."],
+    ["The ring stayed closed in every symmetric", "run, and in half of the controls."],
+]
+BULLET_INDENT = 16.0
 # One printed line each; the spaces between words are stretched so the line fills the column.
 JUSTIFIED = [
     "The ring was built from twelve copies of the",
@@ -137,7 +144,14 @@ def make_flow_pdf(out: Path) -> Path:
         _justify(pdf, LEFT, y, line)
         number = _number(pdf, y, number)
         y -= LEADING
-    _lines(pdf, LEFT, y - 6, INTRO, number)
+    y, number = _lines(pdf, LEFT, y - 6, INTRO, number)
+    for item in BULLETS:
+        pdf.setFont(FONT, SIZE)
+        pdf.drawString(LEFT, y - 4, "•")
+        for k, line in enumerate(item):
+            pdf.drawString(LEFT + BULLET_INDENT, y - 4, line)
+            number = _number(pdf, y - 4, number)
+            y -= LEADING
     y = height - 80
     pdf.setFont(BOLD, SIZE)
     pdf.drawString(right, y, TABLE_CAPTION)

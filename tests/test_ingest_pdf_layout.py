@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from citeqa.ingest.pipeline import ingest_file, parse_document
-from flow_fixture import TABLE2_HEADER, TABLE2_ROWS, TABLE3_HEADER, TABLE3_ROWS, TABLE_ROWS, continued_sentence, justified_text, make_flow_pdf
+from flow_fixture import BULLETS, TABLE2_HEADER, TABLE2_ROWS, TABLE3_HEADER, TABLE3_ROWS, TABLE_ROWS, continued_sentence, justified_text, make_flow_pdf
 from journal_fixture import HEADER, REFERENCES, TITLE, make_journal_pdf
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -128,6 +128,11 @@ def test_justified_lines_with_stretched_spaces_are_running_text(flow):
     table = flow.tables[0]
     assert [c.text for c in table.columns] == TABLE_ROWS[0]
     assert [[r.label.text] + [c.text for c in r.cells] for r in table.rows] == TABLE_ROWS[1:]
+
+
+def test_a_list_item_with_a_wide_gap_after_its_bullet_is_one_paragraph(flow):
+    for item in BULLETS:
+        assert "• " + " ".join(item) in flow.text
 
 
 def test_a_table_set_well_below_its_caption_is_read(flow):
