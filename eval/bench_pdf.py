@@ -21,7 +21,8 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,7 @@ class FileResult:
     captions_seen: int = 0
     references: int = 0
     citations_linked: int = 0
+    citations_by_kind: dict[str, int] = field(default_factory=dict)  # linked citations per Citation.kind
     title: str | None = None
     expected_title: str | None = None
     title_ok: bool | None = None
@@ -116,6 +118,7 @@ class BenchResult:
             "references": sum(f.references for f in ok),
             "files_with_references": sum(1 for f in ok if f.references),
             "citations_linked": sum(f.citations_linked for f in ok),
+            "citations_by_kind": _sum_counts(f.citations_by_kind for f in ok),
             "titles_right": sum(1 for f in titled if f.title_ok),
             "titles_checked": len(titled),
             **{f"{name}_right": sum(1 for f in ok if getattr(f, f"{name}_ok")) for name in _FACTS},
@@ -146,6 +149,13 @@ class BenchResult:
 
 
 _FACTS = ("first_author", "author_count", "journal", "year", "doi")
+
+
+def _sum_counts(counts: Iterable[dict[str, int]]) -> dict[str, int]:
+    total: Counter[str] = Counter()
+    for c in counts:
+        total.update(c)
+    return dict(total.most_common())
 
 
 def load_truth(path: Path | None) -> dict[str, Truth]:
@@ -293,11 +303,14 @@ def bench_file(path: Path, keys: Sequence[str], truth: Truth | None, with_pdftot
         return result
     result.seconds = time.perf_counter() - started
     result.pages = len(doc.pages)
-    result.tables = len(doc.tables)
-    result.tables_with_rows = sum(1 for t in doc.tables if t.rows)
+    # A table continued on later pages counts once, with rows when any part has them.
+    result.tables = sum(1 for t in doc.tables if t.continuation_of is None)
+    result.tables_with_rows = len({t.continuation_of or t.start for t in doc.tables if t.rows})
     result.references = len(doc.references)
     numbers = {r.number for r in doc.references}
-    result.citations_linked = sum(1 for c in doc.citations if c.numbers and set(c.numbers) <= numbers)
+    linked = [str(c.kind) for c in doc.citations if c.numbers and set(c.numbers) <= numbers]
+    result.citations_linked = len(linked)
+    result.citations_by_kind = dict(Counter(linked))
     result.title = doc.title
     if truth.title is not None:
         result.title_ok = title_matches(doc.title, truth.title)
@@ -368,6 +381,7 @@ def to_text(result: BenchResult, per_file: bool = False) -> str:
     lines.append(
         f"references: {t['references']} parsed in {t['files_with_references']} of {t['files'] - t['failed']} files; "
         f"{t['citations_linked']} in-text citations linked"
+        + (f" ({', '.join(f'{k} {n}' for k, n in t['citations_by_kind'].items())})" if t["citations_by_kind"] else "")
     )
     if t["titles_checked"]:
         lines.append(f"titles right: {t['titles_right']}/{t['titles_checked']}")
@@ -384,7 +398,7 @@ def to_text(result: BenchResult, per_file: bool = False) -> str:
         )
     if per_file:
         lines.append("")
-        lines.append(f"{'file':<48} {'pages':>5} {'p/s':>6} {'tables':>7} {'refs':>5} {'keys':>9} {'title'}")
+        lines.append(f"{'file':<48} {'pages':>5} {'p/s':>6} {'tables':>7} {'refs':>5} {'cites':>5} {'keys':>9} {'title'}")
         for f in result.files:
             if f.error:
                 lines.append(f"{f.name[:48]:<48} error: {f.error}")
@@ -394,7 +408,8 @@ def to_text(result: BenchResult, per_file: bool = False) -> str:
             mark = "" if f.title_ok is None else ("ok " if f.title_ok else "BAD ")
             tables = f"{f.tables}/{f.captions_seen}"
             lines.append(
-                f"{f.name[:48]:<48} {f.pages:>5} {pps:>6} {tables:>7} {f.references:>5} {key:>9} {mark}{(f.title or '')[:70]!r}"
+                f"{f.name[:48]:<48} {f.pages:>5} {pps:>6} {tables:>7} {f.references:>5} {f.citations_linked:>5} {key:>9} "
+                f"{mark}{(f.title or '')[:70]!r}"
             )
             lines.extend(_structure_lines(f))
     return "\n".join(lines)

@@ -8,6 +8,7 @@ source of whatever the object describes.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 
@@ -29,18 +30,29 @@ class Reference:
     numbered: bool = True  # False in an author–year list (``number`` is then the list position)
 
 
+class CitationKind(StrEnum):
+    """How an in-text citation is printed (the values are the strings ``Citation.kind`` holds)."""
+
+    SUPERSCRIPT = "superscript"  # ¹⁻³
+    CARET = "caret"  # ^{10,11}
+    BRACKET = "bracket"  # [3, 5–7]
+    PARENTHESIS = "parenthesis"  # (12, 13) in a document that cites so (Science, PNAS, NAR)
+    AUTHOR_YEAR = "author_year"  # (Smith et al., 2020)
+
+
 @dataclass
 class Citation:
     """An in-text citation marker resolved to reference numbers.
 
-    Markers are superscripts (``¹⁻³``), caret groups (``^{10,11}``), brackets (``[3, 5–7]``) or,
-    in author–year documents, ``(Smith et al., 2020)``; ``kind`` says which.
+    Markers are superscripts (``¹⁻³``), caret groups (``^{10,11}``), brackets (``[3, 5–7]``),
+    parenthesised numbers (``(12, 13)``) or, in author–year documents, ``(Smith et al., 2020)``;
+    ``kind`` says which (a :class:`CitationKind` value).
     """
 
     start: int
     end: int
     numbers: list[int]
-    kind: str = "superscript"
+    kind: str = CitationKind.SUPERSCRIPT
 
 
 @dataclass
@@ -117,6 +129,9 @@ class Table:
     caption_start: int = 0
     caption_end: int = 0
     page: int | None = None
+    # A table continued on a later page ("Table 2 (continued)") is a Table of its own, with
+    # the start of the table it goes on with here.
+    continuation_of: int | None = None
 
     @property
     def blocks(self) -> list[str]:

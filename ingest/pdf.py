@@ -91,7 +91,7 @@ def extract_pdf(path: Path, data: bytes) -> PdfText:
     out = PdfText(
         text=emitted.text, pages=emitted.pages, headings=emitted.headings, front_end=emitted.front_end,
         main_text=emitted.main_text, title=front.title, authors=front.authors, journal=front.journal, year=front.year,
-        doi=front.doi, warnings=warnings,
+        doi=front.doi, warnings=warnings + [f"{path.name} {note}" for note in emitted.notes],
     )
     logger.debug("%s: %d pages, %d chars, %d furniture lines dropped", path.name, len(pages), len(out.text), dropped)
     return out

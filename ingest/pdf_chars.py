@@ -415,12 +415,45 @@ def restyle(line: Line) -> None:
     line.font = families.most_common(1)[0][0] if families else ""
 
 
+_CLAUSE_END = tuple(".,;:)]")
+_BULLET_MARKS = "•▪◦●■"
+_BULLETS = _BULLET_MARKS + "–-"
+
+
 def split_segments(line: Line, gap_factor: float = 0.9) -> list[list[Word]]:
-    """Split a line's words where the gap is wider than ``gap_factor`` × the font size."""
+    """Split a line's words where the gap is wider than ``gap_factor`` × the font size — unless
+    the line is justified prose whose every word space was stretched that wide (a number or a
+    bullet set apart in front of it, a manuscript line number, stays a segment of its own), or a
+    list item whose bullet stands that far from its text."""
     segs: list[list[Word]] = [[line.words[0]]]
     for prev, word in zip(line.words, line.words[1:]):
         if word.x0 - prev.x1 > gap_factor * max(line.size, 1.0):
             segs.append([word])
         else:
             segs[-1].append(word)
+    lead = 1 if len(segs) > 1 and len(segs[0]) == 1 and segs[0][0].text.isdigit() else 0
+    rest = segs[lead:]
+    if len(rest) == 2 and len(rest[0]) == 1 and rest[0][0].text in _BULLET_MARKS and len(rest[1]) > 1:
+        return segs[:lead] + [rest[0] + rest[1]]  # a list item with a wide gap after its bullet
+    if len(rest) > 1 and len(rest[0]) == 1 and rest[0][0].text in _BULLETS:
+        lead += 1
+    if len(segs) > lead + 1 and _stretched_prose(line.words[lead:], line.size):
+        return segs[:lead] + [line.words[lead:]]
     return segs
+
+
+def _stretched_prose(words: list[Word], size: float) -> bool:
+    """Words of running text, justified with even (if wide) spaces: six or more, mostly in
+    lower case, every space between words alike (within a third of the usual one; after
+    punctuation, where a sentence ends, up to 2.2 times wider; a thin space, as in ``50 μL``,
+    narrower) and none wider than two ems.
+    A table row's cells stand at column positions, so the spaces between them vary with the
+    cells' widths."""
+    lower = sum(1 for w in words if w.text[:1].islower())
+    if len(words) < 6 or 2 * lower < len(words):
+        return False
+    gaps = [b.x0 - a.x1 for a, b in zip(words, words[1:])]
+    usual = statistics.median(gaps)
+    plain = [g for a, g in zip(words, gaps) if a.text[-1:] not in _CLAUSE_END and g >= usual / 2]
+    return (usual > 0 and bool(plain) and max(plain) - min(plain) <= usual / 3
+            and max(gaps) <= min(2.2 * usual, 2 * max(size, 1.0)))

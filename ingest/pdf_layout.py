@@ -34,6 +34,7 @@ _GUTTER_CROSSING = 0.5  # a gutter is crossed by at most this share of the media
 _NEAR = 30.0  # points: column text ends (starts) this close to the left (right) of its gutter
 _MIN_SIDE_LINES = 4
 _WIDE = 0.6  # a segment wider than this share of the text width spans the columns
+_CAPTION_GAP = 5  # font sizes: the widest space between a table caption and its first line
 
 
 @dataclass
@@ -106,28 +107,51 @@ def _is_number_segment(seg: list) -> bool:
 
 def _drop_line_numbers(pages: list[Page]) -> int:
     """Manuscript line numbers: on most lines of a page, a number alone or as the line's first
-    segment (a gap away from the text), all right-aligned on one x position in a margin."""
-    dropped = 0
-    for page in pages:
-        lone = [ln for ln in page.lines if len(ln.segments) == 1 and _is_number_segment(ln.segments[0])]
-        leading = [ln for ln in page.lines if len(ln.segments) > 1 and _is_number_segment(ln.segments[0])]
+    segment (a gap away from the text), all right-aligned on one x position in a margin. A page
+    with little text (a table, a figure) loses its numbers too when they stand where the other
+    pages' do."""
+    found: dict[int, float] = {}
+    for k, page in enumerate(pages):
+        lone, leading = _numbered(page)
         if len(lone) + len(leading) < max(8, len(page.lines) // 2):  # most lines: a numbered list is not
             continue
         ends = sorted(ln.segments[0][0].x1 for ln in lone + leading)
         column = ends[len(ends) // 2]
-        aligned = lambda ln: abs(ln.segments[0][0].x1 - column) <= 12  # noqa: E731
-        if sum(1 for ln in lone + leading if aligned(ln)) < 0.8 * len(ends):
-            continue  # numbers scattered over the page: a table, not line numbers
-        for ln in leading:
-            if aligned(ln):
-                ln.words = ln.words[1:]
-                ln.segments = ln.segments[1:]
-                restyle(ln)
-                dropped += 1
-        gone = {id(ln) for ln in lone if aligned(ln)}
-        page.lines = [ln for ln in page.lines if id(ln) not in gone]
-        dropped += len(gone)
-    return dropped
+        if sum(1 for ln in lone + leading if abs(ln.segments[0][0].x1 - column) <= 12) >= 0.8 * len(ends):
+            found[k] = column  # (else: numbers scattered over the page, a table)
+    if not found:
+        return 0
+    usual = statistics.median(found.values())
+    for k, page in enumerate(pages):
+        lone, leading = _numbered(page)
+        if k not in found and len(lone) + len(leading) >= 3:
+            aligned = [ln for ln in lone + leading if abs(ln.segments[0][0].x1 - usual) <= 2]
+            if len(aligned) >= 0.8 * (len(lone) + len(leading)):
+                found[k] = usual
+    return sum(_drop_numbers(pages[k], column) for k, column in found.items())
+
+
+def _numbered(page: Page) -> tuple[list[Line], list[Line]]:
+    """A page's lines that are a number alone, and those whose first segment is a number."""
+    lone = [ln for ln in page.lines if len(ln.segments) == 1 and _is_number_segment(ln.segments[0])]
+    leading = [ln for ln in page.lines if len(ln.segments) > 1 and _is_number_segment(ln.segments[0])]
+    return lone, leading
+
+
+def _drop_numbers(page: Page, column: float) -> int:
+    """Take out the page's numbers right-aligned at ``column``; return how many went."""
+    lone, leading = _numbered(page)
+    aligned = lambda ln: abs(ln.segments[0][0].x1 - column) <= 12  # noqa: E731
+    dropped = 0
+    for ln in leading:
+        if aligned(ln):
+            ln.words = ln.words[1:]
+            ln.segments = ln.segments[1:]
+            restyle(ln)
+            dropped += 1
+    gone = {id(ln) for ln in lone if aligned(ln)}
+    page.lines = [ln for ln in page.lines if id(ln) not in gone]
+    return dropped + len(gone)
 
 
 def segment_box(seg: list) -> tuple[float, float]:
@@ -164,6 +188,8 @@ def find_gutters(page: Page) -> list[float]:
                 k += 1
             if k - start >= _MIN_GUTTER:
                 best = min(range(start, k), key=lambda j: (cover[j], abs(j - (start + k) / 2)))
+                if any(a < left + best < b for a, b in segs if b - a <= _WIDE * (right - left)):
+                    best = _clearest(cover, start, k)  # the edge of a run: a hanging number just crosses it
                 x = left + best
                 # Column text ends just left of a gutter and starts just right of it, on more
                 # lines than cross it.
@@ -174,6 +200,22 @@ def find_gutters(page: Page) -> list[float]:
                     gutters.append(x)
         k += 1
     return _thin(gutters, page)
+
+
+def _clearest(cover: list[int], start: int, end: int) -> int:
+    """The middle of the widest run of the strip ``[start, end)`` that (nearly) nothing crosses:
+    between two columns, not between a reference list's hanging numbers and their entries."""
+    low = min(cover[start:end]) + 1
+    runs: list[tuple[int, int]] = []
+    for j in range(start, end):
+        if cover[j] <= low:
+            if runs and runs[-1][1] == j:
+                runs[-1] = (runs[-1][0], j + 1)
+            else:
+                runs.append((j, j + 1))
+    middle = (start + end) / 2
+    a, b = max(runs, key=lambda r: (r[1] - r[0], -abs((r[0] + r[1]) / 2 - middle)))
+    return min(range(a, b), key=lambda j: (cover[j], abs(j - (a + b) / 2)))
 
 
 def _thin(gutters: list[float], page: Page) -> list[float]:
@@ -319,7 +361,10 @@ def table_regions(
         for ln in ordered[i + 1 :]:
             if id(ln) in used or ln.x1 < x0 - 2 or ln.x0 > x1 + 2:
                 continue  # another column
-            if ln.top - last.bottom > 3 * max(ln.size, last.size, 1.0) or FLOAT_RE.match(ln.text):
+            # A table may stand further below its caption than its rows stand apart (but not
+            # running text).
+            gap = (ln.top - last.bottom) / max(ln.size, last.size, 1.0)
+            if gap > 3 and (last is not cap or gap > _CAPTION_GAP or _prose(ln, x1 - x0)) or FLOAT_RE.match(ln.text):
                 break
             text = ln.text
             if is_footnote_line(TextLine(0, len(text), text)) and rows:

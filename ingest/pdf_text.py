@@ -110,6 +110,7 @@ class Emitted:
     headings: list[tuple[int, int, int]]  # start, end, level
     front_end: int = 0  # end of the front matter (title, byline, affiliations)
     main_text: int | None = None  # start of an unheaded body after an abstract set in another style
+    notes: list[str] = field(default_factory=list)  # what the text layer lacks, one message each
 
 
 class Vocabulary:
@@ -239,6 +240,16 @@ def _typical_pitch(placed: list[Placed]) -> float:
     return pitches[len(pitches) // 2] if pitches else 0.0
 
 
+def _header_depth(rows: list[list[str]], most: int = 3) -> int:
+    """How many lines the header of a table's ``rows`` is wrapped over: the lines without a
+    digit above its first row of figures, when there are at most ``most`` and the last of them
+    is not a block label (a first cell alone)."""
+    first = next((k for k, slots in enumerate(rows) if any(_NUMERIC_CELL_RE.match(c) for c in slots[1:] if c)), None)
+    if first is None or not 1 < first <= most or not any(rows[first - 1][1:]):
+        return 1
+    return first if not any(ch.isdigit() for slots in rows[:first] for ch in "".join(slots)) else 1
+
+
 class Emitter:
     """Builds the text page by page (see the module docstring)."""
 
@@ -257,6 +268,7 @@ class Emitter:
         self.suspended: tuple[Block | None, int | None] | None = None  # reference list state around a table
         self.resume: tuple[int, float] | None = None  # the entry number (and size) a numbered list may resume at
         self.list_start: Line | None = None
+        self.notes: list[str] = []  # what the text layer lacks (a table's rows), one message each
 
     def run(self) -> Emitted:
         page_blocks = []
@@ -269,6 +281,7 @@ class Emitter:
                 page_blocks[-1][-1].ends_part = True
         kept = {id(b) for b in self.headings.confirm([b for blocks in page_blocks for b in blocks])}
         page_blocks = [self._rejoin_around_floats([b for b in blocks if id(b) in kept]) for blocks in page_blocks]
+        self._rejoin_across_pages(page_blocks)
         self._carry_hyphens(page_blocks)
         flat = [b for blocks in page_blocks for b in blocks]
         main = main_text_start(flat, self.style, self._render)
@@ -294,7 +307,7 @@ class Emitter:
                 started = started or (block.kind != "front" and front_end > 0)
                 front_end = len(text) if block.kind == "front" and typographic and not started else front_end
             spans.append((start, len(text)))
-        return Emitted(text=text, pages=spans, headings=headings, front_end=front_end, main_text=main_text)
+        return Emitted(text=text, pages=spans, headings=headings, front_end=front_end, main_text=main_text, notes=self.notes)
 
     # --- blocks ---------------------------------------------------------------------
 
@@ -317,7 +330,7 @@ class Emitter:
                     caption.lines.append(line)  # the caption goes on
                     prev = p
                     continue
-                if (p.in_table and not is_footnote_line(TextLine(0, len(text), text))) or self._in_table(table, p, prev):
+                if (p.in_table and not CAPTION_RE.match(text) and not is_footnote_line(TextLine(0, len(text), text))) or self._in_table(table, p, prev, caption):
                     table.lines.append(line)
                     prev = p
                     continue
@@ -391,6 +404,11 @@ class Emitter:
                 blocks.append(Block("paragraph", page_no, [line], line.size, line.bold))
             prev = p
         # A table block that collected nothing is dropped; its caption stays a caption.
+        for k, b in enumerate(blocks):
+            if b.kind == "table" and not b.lines and not any(n.kind == "table" and n.lines for n in blocks[k + 1 : k + 2]):
+                label = CAPTION_RE.match(line_text(blocks[k - 1].lines[0]))
+                self.notes.append(f"page {page_no}: {label.group(1) if label else 'a table'} has a caption but no rows in "
+                                  "the text layer (set as an image or as outlines?); its cells are missing")
         return [b for b in blocks if b.kind != "table" or b.lines]
 
     def _resumes_list(self, line: Line, text: str) -> bool:
@@ -425,23 +443,52 @@ class Emitter:
         while i < len(blocks):
             p = blocks[i]
             if p.kind == "paragraph" and not self._render(p).rstrip().endswith(_SENTENCE_END):
-                for j in range(i + 1, min(len(blocks), i + 1 + look)):
-                    q = blocks[j]
-                    same_font = q.kind == "paragraph" and abs(q.size - p.size) <= 0.6 and q.bold == p.bold
-                    first = line_text(q.lines[0])
-                    if same_font and first[:1].islower():
-                        if all(b.kind != "heading" for b in blocks[i + 1 : j]):
-                            p.lines.extend(q.lines)
-                            blocks.pop(j)
-                        break
-                    if same_font and not FLOAT_RE.match(first) and not (j > i + 1 and FLOAT_RE.match(line_text(blocks[j - 1].lines[0]))):
-                        break
+                j = self._continuation(p, blocks[i + 1 : i + 1 + look])
+                if j is not None:
+                    p.lines.extend(blocks.pop(i + 1 + j).lines)
             i += 1
         return blocks
 
-    def _in_table(self, table: Block, p: Placed, prev: Placed | None) -> bool:
+    def _continuation(self, p: Block, following: list[Block]) -> int | None:
+        """The index in ``following`` of the paragraph that goes on with ``p``'s unfinished
+        sentence — the first in ``p``'s font, starting in lower case — when only floats, other
+        fonts' text (a first page's box: "Received: …", "Editor …") and figure captions come
+        between; None when the text goes on otherwise."""
+        for j, q in enumerate(following):
+            same_font = q.kind == "paragraph" and abs(q.size - p.size) <= 0.6 and q.bold == p.bold
+            first = line_text(q.lines[0])
+            if same_font and first[:1].islower():
+                return j if all(b.kind != "heading" for b in following[:j]) else None
+            if same_font and not FLOAT_RE.match(first) and not (j and FLOAT_RE.match(line_text(following[j - 1].lines[0]))):
+                return None
+        return None
+
+    def _rejoin_across_pages(self, page_blocks: list[list[Block]], look: int = 5) -> None:
+        """A page's last paragraph of running text, cut mid-sentence, goes on in the first such
+        paragraph of the next page, past the page's own boxes and floats (first pages set the
+        publication history, the editor or the licence in a box at the foot of a column)."""
+        for blocks, nxt in zip(page_blocks, page_blocks[1:]):
+            last = next((k for k in range(len(blocks) - 1, -1, -1) if self._running(blocks[k])), None)
+            if last is None:
+                continue
+            p = blocks[last]
+            if p.kind != "paragraph" or self._render(p).rstrip().endswith(_SENTENCE_END):
+                continue
+            between = blocks[last + 1 :]
+            j = self._continuation(p, between + nxt[:look])
+            if j is not None and j >= len(between):
+                p.lines.extend(nxt.pop(j - len(between)).lines)
+
+    def _running(self, block: Block) -> bool:
+        """A paragraph or heading set in the body's size (not a box's, a caption's or a label's)."""
+        return block.kind in ("paragraph", "heading") and abs(block.size - self.body) <= 0.6 and not (
+            block.kind == "paragraph" and FLOAT_RE.match(line_text(block.lines[0]))
+        )
+
+    def _in_table(self, table: Block, p: Placed, prev: Placed | None, caption: Block | None = None) -> bool:
         """A table goes on, line after line, until a gap, a caption or heading, or a line of
-        running text (wide, many words, no figures)."""
+        running text (wide, many words, no figures); it does not open with a line set larger
+        than its caption (a heading after a caption whose table is an image)."""
         line = p.line
         if prev is not None and (prev.line.page != line.page or line.top - prev.line.bottom > 3 * max(line.size, prev.line.size, 1)):
             return False
@@ -455,7 +502,8 @@ class Emitter:
         width = p.x_right - p.x_left
         words = text.split()
         prose = (line.x1 - line.x0) >= 0.8 * width and len(words) >= 8 and not any(ch.isdigit() for ch in text)
-        return not prose and not (table.lines and line.size > max(ln.size for ln in table.lines) + 0.6)
+        above = max(ln.size for ln in table.lines) if table.lines else caption.size if caption is not None else None
+        return not prose and not (above is not None and line.size > above + 0.6)
 
     def _breaks(self, prev: Placed, p: Placed, block: Block, heading: bool = False) -> bool:
         """True when ``p`` starts a new block after ``prev``."""
@@ -630,10 +678,13 @@ class Emitter:
                 slots[best] = f"{slots[best]} {' '.join(word_text(w) for w in cell)}".strip()
             if any(slots):
                 rows.append(slots)
-        # Header cells wrapped over lines: leading rows without a first cell are merged down.
-        while len(rows) > 1 and not rows[0][0] and not any(ch.isdigit() for ch in "".join(rows[0])):
+        # Header cells wrapped over lines: leading rows without a first cell are merged down,
+        # and so are a few lines without a digit above the first row of figures.
+        depth = _header_depth(rows)
+        while len(rows) > 1 and (depth > 1 or not rows[0][0] and not any(ch.isdigit() for ch in "".join(rows[0]))):
             rows[1] = [f"{a} {b}".strip() for a, b in zip(rows[0], rows[1])]
             rows.pop(0)
+            depth -= 1
         # A line without a first cell and without figures continues the cells of the row above
         # (cells wrapped over lines).
         merged: list[list[str]] = []

@@ -2,7 +2,9 @@
 
 Cells are separated by tabs or by runs of 2+ spaces (pypdf layout extraction). A row whose
 only non-empty cell is the first one (or a short unseparated line followed by a data row)
-is a *block* row ("Overall cohort") that labels the rows after it.
+is a *block* row ("Overall cohort") that labels the rows after it. A caption whose label was
+seen before ("Table 2 (continued)") opens a continued part: a Table of its own that names the
+first part in ``continuation_of``, read under the first part's header unless it repeats it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from citeqa.ingest.models import Footnote, Table, TableCell, TableRow
 
 logger = logging.getLogger(__name__)
 
-CAPTION_RE = re.compile(r"^\s*(Table\s+(?:\d+|[IVXL]+))(?:\s*[.:|]\s*|\s+(?=[A-Z(])|\s*$)(.*?)\s*$", re.IGNORECASE)
+CAPTION_RE = re.compile(r"^\s*(Table\s+(?:\d+|[IVXL]+))(?:\s*[.:|]\s*|\s+(?=(?-i:[A-Z(]))|\s*$)(.*?)\s*$", re.IGNORECASE)
 FOOTNOTE_MARKS = "*†‡§¶‖#"
 _SUP_LETTERS = "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ"
 _CELL_FOOTNOTE_RE = re.compile(rf"\s*([{re.escape(FOOTNOTE_MARKS)}{_SUP_LETTERS}]+)\s*$")
@@ -37,11 +39,15 @@ def find_tables(text: str, lines: list[Line] | None = None) -> list[Table]:
     """
     lines = lines if lines is not None else split_lines(text)
     tables: list[Table] = []
+    first: dict[str, Table] = {}  # each label's first part
     i = 0
     while i < len(lines):
-        table, next_i = _parse_table(text, lines, i) if CAPTION_RE.match(lines[i].text) else (None, i + 1)
+        match = CAPTION_RE.match(lines[i].text)
+        part = first.get(" ".join(match.group(1).upper().split())) if match else None
+        table, next_i = _parse_table(text, lines, i, part) if match else (None, i + 1)
         if table is not None:
             tables.append(table)
+            first.setdefault(table.label.upper(), table)
         i = max(next_i, i + 1)
     return tables
 
@@ -57,7 +63,9 @@ def _next_nonblank(lines: list[Line], i: int) -> int | None:
     return i if i < len(lines) else None
 
 
-def _parse_table(text: str, lines: list[Line], i: int) -> tuple[Table | None, int]:
+def _parse_table(text: str, lines: list[Line], i: int, part: Table | None = None) -> tuple[Table | None, int]:
+    """The table captioned at ``lines[i]`` and the index of the line after it; ``part``: the
+    first part of the table when this caption continues it (its label seen before)."""
     caption = lines[i]
     match = CAPTION_RE.match(caption.text)
     assert match is not None
@@ -81,10 +89,13 @@ def _parse_table(text: str, lines: list[Line], i: int) -> tuple[Table | None, in
     header = lines[header_i]
     columns = [_cell(text, s, e) for s, e in _split_cells(header)]
     col_starts = [c.start - header.start for c in columns]
+    k = header_i + 1
+    if part is not None and not _repeats_header(columns, part.columns):
+        # The part goes on under the first part's header: its first line is a row.
+        columns, k = part.columns, header_i
 
     rows: list[TableRow] = []
     block: str | None = None
-    k = header_i + 1
     last_end = header.content_end
     while k < len(lines):
         line = lines[k]
@@ -125,9 +136,18 @@ def _parse_table(text: str, lines: list[Line], i: int) -> tuple[Table | None, in
         end=max(last_end, end),
         caption_start=caption.content_start,
         caption_end=caption_end,
+        continuation_of=part.start if part is not None else None,
     )
     logger.debug("parsed %s: %d columns, %d rows, %d footnotes", table.label, len(columns), len(rows), len(footnotes))
     return table, k
+
+
+def _repeats_header(cells: list[TableCell], header: list[TableCell]) -> bool:
+    """A continued table's first line repeats the header (even wrapped otherwise) when most of
+    its words are the header's words."""
+    words = [w for c in cells for w in c.value.lower().split()]
+    known = {w for c in header for w in c.value.lower().split()}
+    return 2 * sum(w in known for w in words) >= len(words)
 
 
 def _is_row(line: Line) -> bool:

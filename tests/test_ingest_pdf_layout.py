@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from citeqa.ingest.pipeline import ingest_file, parse_document
+from flow_fixture import BULLETS, TABLE2_HEADER, TABLE2_ROWS, TABLE3_HEADER, TABLE3_ROWS, TABLE_ROWS, continued_sentence, justified_text, make_flow_pdf
 from journal_fixture import HEADER, REFERENCES, TITLE, make_journal_pdf
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -102,6 +103,56 @@ def test_offsets_are_verbatim(article):
             assert " ".join(doc.text[chunk.start : chunk.end].split()) == chunk.text
 
 
+# --- text that flows past page furniture -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def flow(tmp_path_factory):
+    return parse_document(make_flow_pdf(tmp_path_factory.mktemp("flow") / "flow.pdf"))
+
+
+def test_a_sentence_goes_on_past_a_first_page_box_and_the_page_break(flow):
+    text = flow.text
+    # Page 1 stops mid-sentence above its publication-history box; page 2 goes on with it.
+    assert continued_sentence() in text
+    # The box is kept, after the paragraph it interrupted.
+    assert text.index(continued_sentence()) < text.index("Received: April 21, 2022") < text.index("The ring was built")
+
+
+def test_justified_lines_with_stretched_spaces_are_running_text(flow):
+    # Word spaces wider than a table's cell gap, even and on every line, are prose: no tab, no
+    # block break, and the manuscript line numbers before each line are gone.
+    assert justified_text() in flow.text
+    assert not re.search(r"\b\d{1,2} (?:The ring|subunits per|and the time|all of the)", flow.text)
+    # A table row of six lower-case words at column positions stays a row of cells.
+    table = flow.tables[0]
+    assert [c.text for c in table.columns] == TABLE_ROWS[0]
+    assert [[r.label.text] + [c.text for c in r.cells] for r in table.rows] == TABLE_ROWS[1:]
+
+
+def test_a_list_item_with_a_wide_gap_after_its_bullet_is_one_paragraph(flow):
+    for item in BULLETS:
+        assert "• " + " ".join(item) in flow.text
+
+
+def test_a_table_set_well_below_its_caption_is_read(flow):
+    table = flow.tables[1]
+    assert table.label == "Table 2"
+    header = [" ".join(w for w in words if w) for words in zip(*TABLE2_HEADER)]
+    assert [c.text for c in table.columns] == header  # "Start position": one header cell
+    assert [[r.label.text] + [c.text for c in r.cells] for r in table.rows] == TABLE2_ROWS
+
+
+def test_a_header_wrapped_over_lines_with_first_cells_is_one_header(flow):
+    table = flow.tables[2]
+    # The caption is found though a line number stood before it (a page of few lines loses its
+    # line numbers when they stand where page 2's do).
+    assert table.label == "Table 3"
+    assert not re.search(r"^\d+$|^\d+ (?:The data|Table 3)", flow.text, re.MULTILINE)
+    assert [c.text for c in table.columns] == [" ".join(words) for words in zip(*TABLE3_HEADER)]
+    assert [[r.label.text] + [c.text for c in r.cells] for r in table.rows] == TABLE3_ROWS
+
+
 # --- real PDFs (acceptance) ---------------------------------------------------------
 
 
@@ -168,6 +219,15 @@ def _real(paths: list[Path]) -> list[Path]:
     if not paths:
         pytest.skip("../shared is not here (the real PDFs live there)")
     return paths
+
+
+def test_a_table_set_as_an_image_gets_a_note_and_the_text_after_it_is_kept():
+    # bioRxiv 578450 prints Table 1 as a picture under a text caption: no rows to read.
+    (path,) = [p for p in _real(LITQA2_PDFS) if p.name == "10-1101-2024-02-01-578450.pdf"]
+    doc = parse_document(path)
+    assert any("page 5: Table 1 has a caption but no rows" in w for w in doc.warnings)
+    assert "Novel retrotransposon insertions in the aged human brain" in [s.title for s in doc.sections]
+    assert "using TLDR [39], a tool designed to detect retrotransposon insertion using long-read data" in doc.text
 
 
 @pytest.mark.parametrize("path", SHARED_PDFS or [None], ids=lambda p: p.name if p else "none")

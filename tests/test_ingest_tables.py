@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from citeqa.ingest.pipeline import parse_document
-from citeqa.ingest.tables import find_tables
+from citeqa.ingest.tables import CAPTION_RE, find_tables
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +118,50 @@ def test_space_separated_table_with_gap_and_block():
     assert t.columns[1].references == [1]
     assert [f.marker for f in t.footnotes] == ["†"]
     assert "goes on" not in text[t.start : t.end]
+
+
+CONTINUED = """Table 2. Outcomes by centre
+
+Centre\tPatients\tEvents
+North\t120\t14
+South\t98\t9
+
+The text goes on between the two parts of the table.
+
+Table 2 (continued)
+
+West\t77\t8
+
+Table 3 Adverse events
+
+Event\tGrade 1\tGrade 3
+Rash\t12\t1
+
+Table 3 (continued)
+
+Event\tGrade 1\tGrade 3
+Fever\t7\t2
+"""
+
+
+def test_a_continued_table_goes_on_under_its_first_part_header():
+    first, cont, other, repeated = find_tables(CONTINUED)
+    assert first.continuation_of is None and cont.continuation_of == first.start
+    # Printed without its header, the continued part's first line is a row, under the header.
+    assert [c.value for c in cont.columns] == ["Centre", "Patients", "Events"]
+    assert [[r.label.value] + [c.value for c in r.cells] for r in cont.rows] == [["West", "77", "8"]]
+    # A continued part that repeats the header keeps it, and its rows.
+    assert repeated.continuation_of == other.start
+    assert [c.value for c in repeated.columns] == ["Event", "Grade 1", "Grade 3"]
+    assert [[r.label.value] + [c.value for c in r.cells] for r in repeated.rows] == [["Fever", "7", "2"]]
+    for table in (first, cont, other, repeated):
+        for row in table.rows:
+            assert CONTINUED[row.label.start : row.label.end] == row.label.text
+
+
+def test_a_line_that_names_a_table_in_a_sentence_is_not_a_caption():
+    text = "A\nTable 1 boxhead was updated in the current version.\n\nTable 1 shows the outcomes\n"
+    assert find_tables(text) == []
+    assert not CAPTION_RE.match("Table 1 boxhead was updated") and not CAPTION_RE.match("Table 1 shows the outcomes")
+    assert CAPTION_RE.match("Table 1. Outcomes") and CAPTION_RE.match("TABLE 2 Comparison of KD")
+    assert CAPTION_RE.match("Table 1 | Brain demographics") and CAPTION_RE.match("Table 2 (continued)")
