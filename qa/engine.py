@@ -169,8 +169,9 @@ class Engine:
                     break  # every candidate left states its figure otherwise than its source
                 return answer
             rejected_any = True
-            logger.warning("answer %r states %s, which no cited quote does: trying another candidate",
-                           answer.answer, missing)
+            # A normal decision path, not a fault: logged for debugging only.
+            logger.debug("answer %r states %s, which no cited quote does: trying another candidate",
+                         answer.answer, missing)
             rejected = self._ungrounded_facts(decision)
             candidates = [c for c in candidates if id(c) not in rejected]
         return not_in_corpus(q, 0.0, vocab, "no candidate answer is stated verbatim in its sources")
