@@ -48,8 +48,10 @@ from citeqa.qa.vocabulary import Vocabulary, load_vocabulary
 
 logger = logging.getLogger(__name__)
 
-DEPTH = 24
-"""Passages whose sentences and facts a question considers (the first ``k`` are returned)."""
+DEPTH = 48
+"""Passages whose sentences and facts a question considers (the first ``k`` are returned, re-ranked by
+their best sentence: a pool deeper than ``k`` lets the sentence scores find what the chunk ranking
+missed)."""
 UNNAMED_MEASURE_UNITS = 3
 """A question naming no measure is answered only from its best supporting sentences or rows."""
 GROUNDING_TRIES = 4
