@@ -198,7 +198,7 @@ def supporting(
             score += POPULATION
         definition = (entity > 0 and bool(q.entities) and (q.defines or unit.kind == "table_row")
                       and defines(unit, q.entities, lexicon))  # read only where it counts
-        if definition and (q.defines or unit.kind == "table_row"):
+        if definition:
             score += DEFINES if q.defines else DEFINES / 2  # a row about the entity answers "which/what" of it
         if q.compares and unit.result:
             score += RESULT  # a finding answers "what was the effect of X compared with Y"
