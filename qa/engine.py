@@ -48,8 +48,10 @@ from citeqa.qa.vocabulary import Vocabulary, load_vocabulary
 
 logger = logging.getLogger(__name__)
 
-DEPTH = 24
-"""Passages whose sentences and facts a question considers (the first ``k`` are returned)."""
+DEPTH = 48
+"""Passages whose sentences and facts a question considers (the first ``k`` are returned, re-ranked by
+their best sentence: a pool deeper than ``k`` lets the sentence scores find what the chunk ranking
+missed)."""
 UNNAMED_MEASURE_UNITS = 3
 """A question naming no measure is answered only from its best supporting sentences or rows."""
 GROUNDING_TRIES = 4
@@ -169,8 +171,9 @@ class Engine:
                     break  # every candidate left states its figure otherwise than its source
                 return answer
             rejected_any = True
-            logger.warning("answer %r states %s, which no cited quote does: trying another candidate",
-                           answer.answer, missing)
+            # A normal decision path, not a fault: logged for debugging only.
+            logger.debug("answer %r states %s, which no cited quote does: trying another candidate",
+                         answer.answer, missing)
             rejected = self._ungrounded_facts(decision)
             candidates = [c for c in candidates if id(c) not in rejected]
         return not_in_corpus(q, 0.0, vocab, "no candidate answer is stated verbatim in its sources")

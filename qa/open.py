@@ -10,7 +10,8 @@ Decision rules, in order:
    sections (disclosures, references) do not answer.
 3. A question asking what an entity is ("How does X work?", "What kind of drug is X?") needs a
    sentence that says what it is (an apposition, a copula, a table row labelled with it).
-4. The best sentence must score at least :data:`MIN_SUPPORT`; the next ones within
+4. The best sentence must support an answer with a strength (its score, the question's words the
+   corpus never writes counted as missing) of at least :data:`MIN_SUPPORT`; the next ones within
    :data:`MARGIN` of it are cited too (at most :data:`MAX_SENTENCES`).
 """
 
@@ -90,7 +91,7 @@ def open_answer(q: Question, support: list[Support], store: PassageStore, lexico
     if not candidates:
         return not_in_corpus(q, 0.0, vocab, "no passage answers this question")
     best = candidates[0]
-    if best.score < MIN_SUPPORT:
-        return not_in_corpus(q, best.score, vocab, "no passage answers this question")
+    if best.strength < MIN_SUPPORT:
+        return not_in_corpus(q, best.strength, vocab, "no passage answers this question")
     chosen = [s.unit for s in candidates[:MAX_SENTENCES] if s.score >= best.score - MARGIN]
     return sentence_answer(q, chosen, store.index.documents, store.index.chunks, best.score)

@@ -31,6 +31,10 @@ _DESCRIPTIVE = re.compile(
     r"outcomes?|associations?|relationships?|roles?|consequences?|benefits?|findings?)\b)", _I)
 _COMPARES = re.compile(r"\b(?:compared (?:with|to)|versus|vs\.?|than|effects? of|impact of|difference between|"
                        r"improve\w*|reduce\w*|increase\w*|decrease\w*|lower\w*|higher)\b", _I)
+# Comparatives and superlatives: "did X work less well", "which patients do worst", "is X as good as Y".
+_COMPARATIVE = re.compile(r"\b(?:less|better|worse|worst|best|poorer|poorest|comparable|similar\w*|differ\w*|as (?:well|good) as)\b", _I)
+# Asking for a reason: "why …", "what is the reason for …", "what causes …", "what explains …".
+_WHY = re.compile(r"\s*(?:why\b|what (?:is|are|was|were) the (?:main )?(?:reasons?|causes?|explanations?)\b|what (?:causes|explains|drives)\b)", _I)
 # Defining an entity: "what is X", "how does X work", "what kind of drug is X", "mechanism of X".
 _DEFINITION = re.compile(
     r"^\s*(?:what (?:is|are|was|were)\b(?! the (?:\w+ )?(?:rate|number|median|dose|effect))|how (?:does|do|did) .{1,60}\bwork\b|"
@@ -83,9 +87,11 @@ class Question:
         drugs: The entities that are drugs: a figure about no one of them never answers.
         unknown_drugs: The unknown words shaped like drug names.
         explicit_quantity: It asks for a figure in so many words ("how many", "what proportion", "which dose").
-        compares: It asks for a finding: an effect, or one arm compared with another.
+        compares: It asks for a finding: an effect, one arm compared with another, or a comparative
+            ("did X work less well", "which patients do worst").
         outcome: The outcome a comparison is asked on ("… compared with placebo on total FSH dose?"): its
             words weigh most in telling the finding apart from the report's other findings.
+        why: It asks for a reason ("Why …?", "What causes …?"): a sentence that gives one answers it.
     """
 
     text: str
@@ -109,6 +115,7 @@ class Question:
     explicit_quantity: bool = False
     compares: bool = False
     outcome: str = ""
+    why: bool = False
 
 
 def _measure(text: str, vocab: Vocabulary) -> tuple[str | None, list[tuple[str, int, int]]]:
@@ -205,4 +212,5 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
                     terms, numbers, asks_text, asks_quantity, yes_no, vocab.landmark(text),
                     {e for e in entities if lexicon.is_drug(e)}, [w for w in unknown if lexicon.is_drug(w.lower())],
                     bool(entities) and bool(_DEFINITION.search(text)), entity_words, explicit or bool(units),
-                    bool(_COMPARES.search(text)), _outcome(text))
+                    bool(_COMPARES.search(text) or _COMPARATIVE.search(text)), _outcome(text),
+                    bool(_WHY.match(text)))

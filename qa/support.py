@@ -3,11 +3,15 @@
 Each sentence (or table row) of the retrieved passages is scored against the question by
 - dense similarity between the question's vector and the sentence's (computed at index time),
 - term coverage: the share of the question's words it contains, each weighted by how rare the word
-  is in the corpus (idf), abbreviations read both ways ("LVEF" / "left ventricular ejection fraction"),
+  is in the corpus (idf), abbreviations read both ways ("LVEF" / "left ventricular ejection fraction");
+  the noun a "which/what" question asks for weighs double, a word the corpus never writes not at all,
 - the question's entities (drugs, trials; aliases and spelling variants resolved) named in it or in
   the sentence its paragraph is about,
 - the measure and population asked for, when it names them,
 - for a question about an effect or a comparison, whether the sentence states a finding,
+- for a "why" question, whether the sentence gives a reason (a causal connective),
+- whether the sentence only states what its document sets out to do ("We review …"): it restates
+  the topic and answers nothing,
 - the rank of the passage it comes from.
 """
 
@@ -35,11 +39,29 @@ OUTCOME = 0.7
 """Share of the term coverage given to the outcome's words when a comparison names one."""
 OUTCOME_DENSE = 0.7
 """Share of the dense similarity given to the outcome's embedding when a comparison names one."""
+REASON = 0.1
+"""Added for a "why" question when the sentence gives a reason (a causal connective)."""
+AIM = 0.1
+"""Taken off a sentence that states what its document sets out to do ("We review …", "The aim of this study …"):
+it restates the topic and reports no finding."""
+FOCUS = 2.0
+"""Weight factor of the noun a "which/what" question asks for ("Which toxicities …")."""
 # After an entity's name: an apposition or a copula that says what it is ("X, a CD20×CD3 bispecific",
 # "X is an antibody drug conjugate", "X (a humanized anti-CD52 antibody)").
 _DEFINITION_AFTER = re.compile(
     r"(?:\s*\([^)]{1,40}\))?(?:\s+[a-z]+)?(?:\s*\([^)]{1,40}\))?(?:\s*,\s*(?:a|an)\s|\s+(?:is|was|are|were)\s+(?:a|an|the)\s|"
     r"\s*\((?:a|an)\s|\s*\((?=[^)]*\b(?:agonist|antagonist|inhibitor|antibody|conjugate|vaccine|cells?)\b))")
+
+# English connectives of a reason or cause.
+_REASON = re.compile(r"\b(?:because|due to|owing to|given (?:that|the|their|our|his|her)?|since|as a result|result(?:s|ed)? (?:in|from)|"
+                     r"caus\w*|lead(?:s|ing)? to|led to|attribut\w* to|explain\w*|driven by|reflect\w*|therefore|thus|hence|"
+                     r"mechanisms? of|understanding of)\b|^\s*As\b", re.IGNORECASE)
+# The noun a "which/what" question asks for ("Which toxicities …", "What kind of drug …"): its answer names one.
+_FOCUS = re.compile(r"\s*(?:in |of |for )?(?:which|what)\s+(?:(?:kind|type|class|sort|form)s?\s+of\s+)?([A-Za-z][\w-]*)", re.IGNORECASE)
+# A document stating its own aim or scope.
+_AIM = re.compile(r"\b(?:we|this (?:article|paper|review|study)|here,? we|the (?:aims?|objectives?|purpose) of (?:this|the present) "
+                  r"(?:study|trial|review|work))\b[^.]{0,40}?\b(?:review\w*|summari[sz]\w*|discuss\w*|describ\w*|highlight\w*|"
+                  r"aim\w*|sought|set out|was to|is to|were to|explor\w*)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -57,6 +79,9 @@ class Support:
     """Question words of weight that the unit lacks."""
     defines: bool = False
     """It says what the question's entity is (for "what is X" questions)."""
+    strength: float = 0.0
+    """How strongly it supports an answer: its score with the question's words that the corpus never
+    writes counted as missing (they cannot rank sentences, but they say the corpus may not answer)."""
 
 
 # Pronouns of one person: a question about "her" matches a sentence about what "she" did.
@@ -74,6 +99,8 @@ def question_terms(q: Question, store: PassageStore, lexicon: Lexicon) -> list[_
     """The question's content words as weighted terms, abbreviations with their long forms as alternatives."""
     vocab = lexicon.domain
     terms: dict[str, _Term] = {}
+    match = _FOCUS.match(q.text)
+    focus = match.group(1).lower() if match else ""
     for word in word_tokens(q.text):
         stems = vocab.stems(word)
         if not stems or not stems & q.terms or word.lower() in q.entity_words or lexicon.concepts(word):
@@ -83,7 +110,8 @@ def question_terms(q: Question, store: PassageStore, lexicon: Lexicon) -> list[_
         long = lexicon.abbreviations.get(word.lower())
         if long:
             alternatives.append(frozenset(vocab.stems(long)))
-        terms.setdefault(stem, _Term(store.idf(stem), tuple(alternatives), word))
+        weight = store.idf(stem) * (FOCUS if word.lower() == focus else 1.0)
+        terms.setdefault(stem, _Term(weight, tuple(alternatives), word))
     return list(terms.values())
 
 
@@ -143,11 +171,17 @@ def supporting(
     if outcome_vector is not None:  # as close to the outcome asked about as to the whole question
         dense = (1 - OUTCOME_DENSE) * dense + OUTCOME_DENSE * (vectors @ np.asarray(outcome_vector, dtype=np.float32))
     terms = question_terms(q, store, lexicon)
+    # A word the corpus never writes tells no sentence from another: it is left out of the ranking, and
+    # counts as missing only in how strongly the best sentence supports an answer (``Support.strength``).
+    written = [t for t in terms if any(store.df.get(s, 0) for alt in t.alternatives for s in alt)] or terms
+    unseen_weight = sum(t.weight for t in terms if t not in written)
+    terms = written
     total = sum(t.weight for t in terms)
     outcome = lexicon.domain.stems(q.outcome) if q.outcome else set()
     outcome_terms = [t for t in terms if any(alt & outcome for alt in t.alternatives)]
     outcome_total = sum(t.weight for t in outcome_terms)
     entity_weight = max((t.weight for t in terms), default=1.0) if q.entities else 0.0
+    seen_share = (total + entity_weight) / max(total + unseen_weight + entity_weight, 1e-9)
     out = []
     for i, u in enumerate(indexes):
         unit = store.units[u]
@@ -162,12 +196,18 @@ def supporting(
             score += MEASURE
         if q.populations and q.populations & unit.populations:
             score += POPULATION
-        definition = entity > 0 and bool(q.entities) and defines(unit, q.entities, lexicon)
-        if definition and (q.defines or unit.kind == "table_row"):
+        definition = (entity > 0 and bool(q.entities) and (q.defines or unit.kind == "table_row")
+                      and defines(unit, q.entities, lexicon))  # read only where it counts
+        if definition:
             score += DEFINES if q.defines else DEFINES / 2  # a row about the entity answers "which/what" of it
         if q.compares and unit.result:
             score += RESULT  # a finding answers "what was the effect of X compared with Y"
+        if q.why and _REASON.search(unit.text):
+            score += REASON  # "why …?" is answered by a sentence that gives a reason
+        if _AIM.search(unit.text):
+            score -= AIM
         missing = [t.word for t in terms if t not in covered]
-        out.append(Support(unit, u, score, float(dense[i]), coverage, entity, ranks[i], missing, definition))
+        strength = score - COVERAGE * coverage * (1 - seen_share)
+        out.append(Support(unit, u, score, float(dense[i]), coverage, entity, ranks[i], missing, definition, strength))
     out.sort(key=lambda s: -s.score)
     return out

@@ -7,6 +7,7 @@ import pytest
 from helpers import engine_over
 
 from citeqa.index.testing import HashEmbedder
+from citeqa.qa import support
 from citeqa.qa.support import supporting
 
 REPORT = """Nerolimab for chronic plaque psoriasis
@@ -89,3 +90,73 @@ def test_the_outcome_of_a_comparison_is_read(report, question, outcome):
 def test_a_comparison_is_answered_by_the_finding_on_its_outcome(report):
     answer = report.ask("What was the effect of nerolimab compared with placebo on PASI 90?")
     assert not answer.abstained and "71% of patients on nerolimab reached PASI 90" in answer.citations[0].quote
+
+
+REVIEW = """Zelatamab after transplant failure: a review
+
+Abstract
+
+We review zelatamab in lymphoma relapsing after transplant.
+
+Main text
+
+Zelatamab often stops working within a year. \
+Zelatamab stops working because the lymphoma loses the CD22 antigen it binds. \
+In lymphoma relapsing after transplant, zelatamab gave responses in half of the patients. \
+Weekly zelatamab was seen in clinic for twelve weeks. \
+Infections were the toxicity seen with zelatamab. \
+Patients with bulky lymphoma did worse with zelatamab than patients without bulky disease.
+"""
+
+
+@pytest.fixture(scope="module")
+def review(tmp_path_factory):
+    return engine_over(tmp_path_factory.mktemp("zelatamab"), {"zelatamab.txt": REVIEW}, HashEmbedder())
+
+
+def _best(engine, question: str) -> str:
+    q = engine.analyse(question)
+    return supporting(q, engine.retriever.embed(q.text), engine.search(q.text, k=8), engine.store, engine.lexicon)[0].unit.text
+
+
+def test_a_why_question_is_answered_by_the_sentence_that_gives_a_reason(review, monkeypatch):
+    question = "Why does zelatamab stop working?"
+    assert review.analyse(question).why and not review.analyse("How is zelatamab given?").why
+    assert _best(review, question).startswith("Zelatamab stops working because")
+    monkeypatch.setattr(support, "REASON", 0.0)  # without the signal, the sentence restating the question wins
+    assert _best(review, question).startswith("Zelatamab often stops working")
+
+
+def test_a_sentence_stating_the_documents_aim_answers_nothing(review, monkeypatch):
+    question = "How does zelatamab do in lymphoma relapsing after transplant?"
+    assert not _best(review, question).startswith("We review")
+    monkeypatch.setattr(support, "AIM", 0.0)
+    assert _best(review, question).startswith("We review")
+
+
+def test_the_noun_a_which_question_asks_for_weighs_most(review, monkeypatch):
+    question = "Which toxicity was seen with weekly zelatamab?"
+    assert _best(review, question).startswith("Infections were the toxicity")
+    monkeypatch.setattr(support, "FOCUS", 1.0)
+    assert _best(review, question).startswith("Weekly zelatamab was seen")
+
+
+@pytest.mark.parametrize(("question", "compares"), [
+    ("Did zelatamab work less well in bulky lymphoma?", True),
+    ("Which patients do worst with zelatamab?", True),
+    ("How is zelatamab given?", False),
+])
+def test_a_comparative_asks_for_a_finding(review, question, compares):
+    assert review.analyse(question).compares is compares
+
+
+def test_a_word_the_corpus_never_writes_ranks_nothing_but_weakens_the_support(review):
+    """It cannot tell one sentence from another, so the ranking ignores it; but a question about
+    something the corpus never writes is less well supported (the strength an abstention reads)."""
+    def best(question: str):
+        q = review.analyse(question)
+        return supporting(q, review.retriever.embed(q.text), review.search(q.text, k=8), review.store, review.lexicon)[0]
+
+    plain, unseen = best("Which toxicity was seen with weekly zelatamab?"), best("Which toxicity was seen with weekly zelatamab maintenance?")
+    assert plain.unit.text == unseen.unit.text and plain.coverage == unseen.coverage
+    assert unseen.strength < plain.strength - 0.05
