@@ -10,7 +10,8 @@ only when
   statements included) when that sentence is among the question's best :data:`TOP` supporting
   sentences, or :data:`WIDE_MARGIN` times when it is further down (up to :data:`WIDE_TOP`),
 and otherwise the answer abstains. When the engine's own answer (step 2) reads a value that exactly
-one option states, that option is the choice — unless its quote states another option too.
+one option states, that option is the choice — when a quote states it with its unit, and no quote
+counts the same thing for another option.
 """
 
 from __future__ import annotations
@@ -71,15 +72,20 @@ def _matching_value(answer: Answer, options: list[str], approximate: bool) -> in
     return hits[0] if len(hits) == 1 else None
 
 
-def _states_another(q: Question, options: list[str], matched: int, answer: Answer, lexicon: Lexicon) -> bool:
-    """Whether a quote of the answer states another option's figure as a count of the same thing
-    ("7,852 genes in stage III …, 5,765 genes in stage V"): then the quote does not tell which."""
-    words = distinctive_words(options, q.text, _stemmer(lexicon))
+def _value_choice_stands(q: Question, options: list[str], matched: int, answer: Answer, lexicon: Lexicon) -> bool:
+    """Whether a quote of the answer states the matched option (its number with its unit), and no quote
+    states another option's figure as a count of the same thing ("7,852 genes in stage III …, 5,765
+    genes in stage V": then the quote does not tell which)."""
+    stem = _stemmer(lexicon)
+    words = distinctive_words(options, q.text, stem)
+    approximate = bool(_APPROXIMATE.search(q.text))
+    if not any(stated_share(words[matched], c.quote, stem, approximate) >= 1.0 for c in answer.citations):
+        return False
     for c in answer.citations:
         counted = counted_words(words[matched], c.quote)
         if any(counted & counted_words(w, c.quote) for i, w in enumerate(words) if i != matched):
-            return True
-    return False
+            return False
+    return True
 
 
 def _stemmer(lexicon: Lexicon) -> Callable[[str], str]:
@@ -143,7 +149,7 @@ def choose(q: Question, options: list[str], support: list[Support], store: Passa
         abstention with reason "insufficient information" and ``choice`` None.
     """
     matched = _matching_value(answer, options, bool(_APPROXIMATE.search(q.text))) if answer is not None else None
-    if matched is not None and not never_chosen(options[matched]) and not _states_another(q, options, matched, answer, lexicon):
+    if matched is not None and not never_chosen(options[matched]) and _value_choice_stands(q, options, matched, answer, lexicon):
         answer.choice = options[matched]
         return answer
     first = pick(mentions(q.text, options, readable(support, store), _stemmer(lexicon)))

@@ -28,8 +28,8 @@ from rapidfuzz import fuzz
 SPELLING = 85
 """Similarity (0–100) at which two words of the same first three letters are one word misspelt."""
 _NO_EVIDENCE = re.compile(
-    r"^\s*(?:null|none|n/?a|unknown|none of the above|insufficient (?:information|data|evidence)|"
-    r"(?:cannot|can ?not|can't) (?:be )?(?:determined|known|say)|not enough (?:information|data))\s*\.?\s*$",
+    r"^\s*(?:(?:null|none|n/?a|unknown|none of the above)\s*\.?\s*$|(?:insufficient|not enough) (?:information|data|evidence)|"
+    r"(?:cannot|can ?not|can't) (?:be )?(?:determined|known|answered|say))",
     re.IGNORECASE)
 _NEGATION = frozenset("no not none neither nor without never cannot".split())
 _DENIAL = _NEGATION | frozenset("normal normally unchanged unaffected unaltered intact".split())
