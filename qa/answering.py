@@ -56,9 +56,10 @@ def _population_fit(q: Question, fact: Fact, vocab: Vocabulary) -> float:
     if not stated:
         if whole & fact.populations:
             return 0.05
-        # Tables state their populations; prose about the field as a whole often leaves
-        # them to the context, but a trial's figure for the wrong population is no answer.
-        return 0.3 if fact.kind is Kind.sentence and not q.entities else 0.2
+        # Tables state their populations; prose about the field as a whole (naming no drug or
+        # trial) often leaves them to the context, but a named trial's figure that never says it
+        # is for the population asked is no answer.
+        return 0.3 if fact.kind is Kind.sentence and not q.entities and not fact.entities else 0.2
     if asked < stated:
         return 0.4
     if stated < asked:

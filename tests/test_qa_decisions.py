@@ -106,3 +106,25 @@ def test_multiple_choice_picks_the_option_a_quote_states(trial):
 def test_multiple_choice_abstains_when_no_quote_states_an_option(trial):
     answer = trial.ask("What complete response rate did klaxomab achieve?", options=["12%", "18%"])
     assert answer.choice is None and answer.abstained and answer.reason == "insufficient information"
+
+
+FIELD = """Outcomes after CAR T-cell failure
+
+Background
+
+Patients who progress after CAR T-cell therapy are a growing group with few options.
+
+Chemotherapy
+
+The klaxomab arm resulted in a significant improvement in overall survival (OS, 12.4 vs 4.7 months).
+"""
+
+
+def test_a_trials_figure_without_the_population_asked_is_no_answer(tmp_path):
+    """A named drug's survival from a trial that never says it enrolled the population asked for
+    (here: after CAR T) does not answer a question about that population; the engine abstains."""
+    engine = engine_over(tmp_path / "field", {"field.txt": FIELD}, HashEmbedder(), "oncology")
+    answer = engine.ask("What overall survival did the arm reach after CAR T?")
+    assert answer.abstained and answer.value is None, answer.answer
+    # The same figure still answers when the question asks about the drug it belongs to.
+    assert engine.ask("What overall survival did the klaxomab arm reach?").value.number == 12.4
