@@ -42,6 +42,10 @@ OUTCOME_DENSE = 0.7
 REASON = 0.1
 """Added for a "why" question when the sentence gives a reason (a causal connective)."""
 AIM = 0.1
+CITED = 0.1
+"""Taken off a sentence that credits a finding to other studies by a citation marker ("… [2-4,6]") when a
+comparison is asked: a primary report's own result answers it, its background does not."""
+_CITES = re.compile(r"\[\d+(?:\s?[-–,]\s?\d+)*\]|[⁰¹²³⁴⁵⁶⁷⁸⁹]+(?:[-–,][⁰¹²³⁴⁵⁶⁷⁸⁹]+)*")
 """Taken off a sentence that states what its document sets out to do ("We review …", "The aim of this study …"):
 it restates the topic and reports no finding."""
 FOCUS = 2.0
@@ -206,6 +210,8 @@ def supporting(
             score += REASON  # "why …?" is answered by a sentence that gives a reason
         if _AIM.search(unit.text):
             score -= AIM
+        if q.compares and _CITES.search(unit.text):
+            score -= CITED  # a finding credited to other studies is not this report's own
         missing = [t.word for t in terms if t not in covered]
         strength = score - COVERAGE * coverage * (1 - seen_share)
         out.append(Support(unit, u, score, float(dense[i]), coverage, entity, ranks[i], missing, definition, strength))

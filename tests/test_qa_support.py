@@ -160,3 +160,26 @@ def test_a_word_the_corpus_never_writes_ranks_nothing_but_weakens_the_support(re
     plain, unseen = best("Which toxicity was seen with weekly zelatamab?"), best("Which toxicity was seen with weekly zelatamab maintenance?")
     assert plain.unit.text == unseen.unit.text and plain.coverage == unseen.coverage
     assert unseen.strength < plain.strength - 0.05
+
+
+TRIAL_REPORT = """Ferrolimab versus iron sucrose in anaemia
+
+Background
+
+Earlier trials found that ferrolimab raised haemoglobin significantly more than iron sucrose [2-4,6].
+
+Results
+
+Haemoglobin rose significantly more with ferrolimab than with iron sucrose (p < 0.001).
+"""
+
+
+def test_a_finding_credited_to_other_studies_yields_to_the_reports_own(tmp_path, monkeypatch):
+    """A comparison is answered by the report's own finding, not its background sentence that
+    cites earlier trials ("[2-4,6]")."""
+    engine = engine_over(tmp_path / "iron", {"iron.txt": TRIAL_REPORT}, HashEmbedder())
+    question = "Did ferrolimab raise haemoglobin more than iron sucrose?"
+    assert engine.analyse(question).compares
+    assert _best(engine, question).startswith("Haemoglobin rose")
+    monkeypatch.setattr(support, "CITED", 0.0)
+    assert _best(engine, question).startswith("Earlier trials")
