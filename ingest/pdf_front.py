@@ -8,7 +8,7 @@
   metadata's authors.
 * **Front-matter lines** (never headings): the title, the byline and the affiliation lines right
   under the byline.
-* **First-page furniture** (never in the text): the lines set above the title (banners such as
+* **First-page furniture** (never in the text): the lines set above the title or set apart beside it (banners such as
   "RESEARCH ARTICLE", "OPEN ACCESS", a journal's masthead, "View Article Online"), citation and
   masthead lines ("Cite this: J. Chem. Theory Comput. 2022, 18, 4077", "ISSN: …", "Journal
   homepage: …", "RNA (2012), 18:2056–2072. Published by …"; the journal and year are read from
@@ -53,6 +53,7 @@ _MASTHEAD_RE = re.compile(
     re.IGNORECASE,
 )
 _MASTHEAD_LINES = 12  # at most this many lines above the title are a masthead (more: the title was misread)
+_APART = 2.0  # line heights: a banner beside the title has no line this close under it
 _DISPLAY_SIZE = 1.5  # a masthead's display type: at least this many times the body size
 _FOOTNOTE_SIZE = 0.9  # a footnote is set at most this share of the body size
 _FOOTNOTE_MARKS = _MARKS + "©⁰¹²³⁴⁵⁶⁷⁸⁹ᵃᵇᶜᵈᵉᶠᵍ"
@@ -313,15 +314,22 @@ def _furniture(ordered: list[Line], title_lines: list[Line], body: float) -> lis
     out: list[Line] = []
     if title_lines:
         top, left, right = min(ln.top for ln in title_lines), min(ln.x0 for ln in title_lines), max(ln.x1 for ln in title_lines)
-        # Over the title (not a column beside it, which may be running text), or a masthead in display type.
+        # Over the title, or beside it when set apart (not the head of a column of running text
+        # beside the title), or a masthead in display type.
         above = [
             ln for ln in ordered
-            if ln.bottom < top and (min(ln.x1, right) > max(ln.x0, left) or ln.size >= _DISPLAY_SIZE * body)
+            if ln.bottom < top and (min(ln.x1, right) > max(ln.x0, left) or _set_apart(ln, ordered) or ln.size >= _DISPLAY_SIZE * body)
         ]
         if len(above) <= _MASTHEAD_LINES and top < 0.5 * max(ln.bottom for ln in ordered):
             out += above
     out += [ln for ln in ordered if ln not in out and _is_masthead(" ".join(line_text(ln).split()))]
     return out + _footnotes([ln for ln in ordered if ln not in out and ln not in title_lines], body)
+
+
+def _set_apart(line: Line, ordered: list[Line]) -> bool:
+    """No line follows ``line`` closely in its column ("Open Access" at the top right of a page)."""
+    under = [ln for ln in ordered if ln.top > line.top and min(ln.x1, line.x1) > max(ln.x0, line.x0)]
+    return not under or under[0].top - line.bottom > _APART * line.size
 
 
 def _is_masthead(text: str) -> bool:
