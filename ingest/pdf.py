@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from citeqa.ingest.errors import IngestError
-from citeqa.ingest.pdf_chars import MIN_SIDEWAYS, group_lines, page_chars
-from citeqa.ingest.pdf_front import read_front_matter
+from citeqa.ingest.pdf_chars import MIN_SIDEWAYS, Line, group_lines, page_chars
+from citeqa.ingest.pdf_front import FrontMatter, is_cover_page, read_front_matter
 from citeqa.ingest.pdf_layout import Page, body_size, remove_furniture
 from citeqa.ingest.pdf_text import Emitter, safe_nfkc
 
@@ -86,7 +86,7 @@ def extract_pdf(path: Path, data: bytes) -> PdfText:
     early = [list(p.lines) for p in pages if p.number <= pages[0].number + 1 and not p.margin]
     dropped = remove_furniture(pages)
     pages = [page for page in pages if not page.margin]
-    front = read_front_matter(metadata, pages[0].lines, early, raw, body)
+    front = _front_matter(pages, metadata, early, raw, body)
     emitted = Emitter(pages, body, front.holds, front.title).run()
     out = PdfText(
         text=emitted.text, pages=emitted.pages, headings=emitted.headings, front_end=emitted.front_end,
@@ -95,6 +95,23 @@ def extract_pdf(path: Path, data: bytes) -> PdfText:
     )
     logger.debug("%s: %d pages, %d chars, %d furniture lines dropped", path.name, len(pages), len(out.text), dropped)
     return out
+
+
+def _front_matter(
+    pages: list[Page], metadata: dict[str, str], early: list[list[Line]], raw: tuple[str, str], body: float
+) -> FrontMatter:
+    """Read the front matter and drop the first page's furniture from ``pages`` (all of a cover
+    page: the front matter is then the next page's, the title and byline the cover's)."""
+    front = read_front_matter(metadata, pages[0].lines, early, raw, body)
+    following = [page for page in pages if page.number == pages[0].number + 1]
+    if following and is_cover_page(front, pages[0].lines, following[0].lines):
+        cover, pages[0].lines = front, []
+        front = read_front_matter(metadata, following[0].lines, early, raw, body)
+        front.title, front.authors = cover.title, cover.authors or front.authors
+        front.journal, front.year, front.doi = cover.journal, cover.year or front.year, cover.doi or front.doi
+    for page in pages[:3]:
+        page.lines = [ln for ln in page.lines if not front.is_furniture(ln)]
+    return front
 
 
 def _read_pages(path: Path, pdf) -> tuple[list[Page], list[str]]:  # noqa: ANN001

@@ -1,13 +1,20 @@
 """The front matter of a PDF: title, byline, journal, year and DOI, from its first page and metadata.
 
 * **Title.** The metadata title when the first page shows it (the lines that spell it, since
-  metadata is often cut short), else the page's largest run of lines, else its first bold run.
+  metadata is often cut short), else the page's largest run of lines that a byline follows (a
+  masthead may be set larger), else its largest run, else its first bold run.
 * **Byline.** The lines under the title that read as a list of names ("Ann Author¹,², Ben
   Writer* and Cara Scholar³"): affiliation marks, asterisks and degrees dropped; else the
   metadata's authors.
-* **Front-matter lines** (never headings): the title, the byline, the lines above the title
-  (banners such as "RESEARCH ARTICLE", "OPEN ACCESS", a journal's masthead) and the affiliation
-  lines right under the byline.
+* **Front-matter lines** (never headings): the title, the byline and the affiliation lines right
+  under the byline.
+* **First-page furniture** (never in the text): the lines set above the title or set apart beside it (banners such as
+  "RESEARCH ARTICLE", "OPEN ACCESS", a journal's masthead, "View Article Online"), citation and
+  masthead lines ("Cite this: J. Chem. Theory Comput. 2022, 18, 4077", "ISSN: …", "Journal
+  homepage: …", "RNA (2012), 18:2056–2072. Published by …"; the journal and year are read from
+  them first) and a footnote block in small type at the foot of a column (correspondence,
+  affiliations, "Article published online ahead of print …"). A publisher's cover page — a
+  short first page whose title the next page prints again — is furniture as a whole.
 * **Journal and year.** A citation line of the first pages ("Diabetologia (2024) 67:940–951",
   "Agyeman-Duah et al. BMC Health Services Research 2014, 14:1", "bioRxiv preprint doi: …;
   this version posted March 21, 2022"), read before the running headers are removed; else the
@@ -40,6 +47,17 @@ _PARTICLES = frozenset("van von de der den del della di da dos das du la le ten 
 _MAX_NAME_TOKENS = 6
 _HISTORY_RE = re.compile(r"\b(?:submitted|received|accepted|published|cite this article|supplementary materials?)\b", re.IGNORECASE)
 _DOI_LINE = 60  # characters: a line that prints a DOI on its own (not a reference entry)
+_MASTHEAD_RE = re.compile(
+    r"^(?:(?:to\s+)?cite\s+this(?:\s+article)?\s*:|to\s+link\s+to\s+this\s+article\s*:|e?-?ISSN\b|journal\s+homepage\s*:"
+    r"|view\s+(?:article|journal)\s+online\b)",
+    re.IGNORECASE,
+)
+_MASTHEAD_LINES = 12  # at most this many lines above the title are a masthead (more: the title was misread)
+_APART = 2.0  # line heights: a banner beside the title has no line this close under it
+_DISPLAY_SIZE = 1.5  # a masthead's display type: at least this many times the body size
+_FOOTNOTE_SIZE = 0.9  # a footnote is set at most this share of the body size
+_FOOTNOTE_MARKS = _MARKS + "©⁰¹²³⁴⁵⁶⁷⁸⁹ᵃᵇᶜᵈᵉᶠᵍ"
+_COVER_WORDS = 250  # a cover page prints fewer words than this
 
 _YEAR = r"(?:19|20)\d{2}"
 _NAME = r"(?P<journal>[A-Za-z][\w&.’'()\-: ]{0,60}?)"
@@ -74,14 +92,23 @@ class FrontMatter:
     year: int | None = None
     doi: str | None = None
     lines: list[Line] = field(default_factory=list)  # the first page's front-matter lines
+    furniture: list[Line] = field(default_factory=list)  # the first page's furniture lines
 
     def holds(self, line: Line) -> bool:
         """True when ``line`` is a front-matter line (or its first piece, when the layout split it at
         a column gutter: the other pieces are the next column's text on the same baseline)."""
-        return any(
-            f.page == line.page and abs(f.top - line.top) < 0.5 and abs(f.x0 - line.x0) < 1.0 and line.x1 <= f.x1 + 0.5
-            for f in self.lines
-        )
+        return _among(line, self.lines)
+
+    def is_furniture(self, line: Line) -> bool:
+        """True when ``line`` is first-page furniture (see the module docstring)."""
+        return _among(line, self.furniture)
+
+
+def _among(line: Line, lines: list[Line]) -> bool:
+    return any(
+        f.page == line.page and abs(f.top - line.top) < 0.5 and abs(f.x0 - line.x0) < 1.0 and line.x1 <= f.x1 + 0.5
+        for f in lines
+    )
 
 
 def read_front_matter(
@@ -103,9 +130,8 @@ def read_front_matter(
     if not out.authors:
         out.authors = _meta_authors(meta.get("Author", ""))
     if title_lines:
-        top = min(ln.top for ln in title_lines)
-        above = [ln for ln in ordered if ln.bottom < top]
-        out.lines = [*above, *title_lines, *byline, *_affiliations(ordered, byline or title_lines)]
+        out.lines = [*title_lines, *byline, *_affiliations(ordered, byline or title_lines)]
+    out.furniture = _furniture(ordered, title_lines, body)
     out.journal, year = _journal(early, meta.get("Subject", ""))
     first_text = " ".join(line_text(ln) for ln in ordered)
     out.year = year or _year(meta, first_text)
@@ -130,9 +156,18 @@ def _title(meta: dict[str, str], ordered: list[Line], body: float) -> tuple[str 
         upper = [ln for ln in ordered if ln.top < 0.5 * max((x.bottom for x in ordered), default=1)]
         runs = sorted(_title_candidates(upper, body * 0.95), key=lambda c: c[2][0].top)
         candidates = [c for c in runs if all(ln.bold for ln in c[2])] or runs
-    if candidates:
-        return candidates[0][1], candidates[0][2]
+    # The run right above a byline (a masthead may be set larger than the title), else the largest.
+    gaps = {id(c): _byline_gap(ordered, c[2]) for c in candidates}
+    bylined = sorted((c for c in candidates if gaps[id(c)] is not None), key=lambda c: gaps[id(c)])
+    if bylined or candidates:
+        return (bylined or candidates)[0][1], (bylined or candidates)[0][2]
     return (meta_title if usable else None), []
+
+
+def _byline_gap(ordered: list[Line], run: list[Line]) -> float | None:
+    """How far under ``run`` a byline starts, or None when no byline follows it."""
+    lines, names = _byline(ordered, run)
+    return lines[0].top - run[-1].bottom if names else None
 
 
 def _title_candidates(ordered: list[Line], min_size: float) -> list[tuple[float, str, list[Line]]]:
@@ -269,6 +304,70 @@ def _affiliations(ordered: list[Line], above: list[Line]) -> list[Line]:
             break
         out.append(ln)
     return out
+
+
+# --- furniture --------------------------------------------------------------------------
+
+
+def _furniture(ordered: list[Line], title_lines: list[Line], body: float) -> list[Line]:
+    """The first page's masthead, citation lines and foot-of-column footnotes (module docstring)."""
+    out: list[Line] = []
+    if title_lines:
+        top, left, right = min(ln.top for ln in title_lines), min(ln.x0 for ln in title_lines), max(ln.x1 for ln in title_lines)
+        # Over the title, or beside it when set apart (not the head of a column of running text
+        # beside the title), or a masthead in display type.
+        above = [
+            ln for ln in ordered
+            if ln.bottom < top and (min(ln.x1, right) > max(ln.x0, left) or _set_apart(ln, ordered) or ln.size >= _DISPLAY_SIZE * body)
+        ]
+        if len(above) <= _MASTHEAD_LINES and top < 0.5 * max(ln.bottom for ln in ordered):
+            out += above
+    out += [ln for ln in ordered if ln not in out and _is_masthead(" ".join(line_text(ln).split()))]
+    return out + _footnotes([ln for ln in ordered if ln not in out and ln not in title_lines], body)
+
+
+def _set_apart(line: Line, ordered: list[Line]) -> bool:
+    """No line follows ``line`` closely in its column ("Open Access" at the top right of a page)."""
+    under = [ln for ln in ordered if ln.top > line.top and min(ln.x1, line.x1) > max(ln.x0, line.x0)]
+    return not under or under[0].top - line.bottom > _APART * line.size
+
+
+def _is_masthead(text: str) -> bool:
+    return bool(_MASTHEAD_RE.match(text)) or (len(text) < 200 and _citation(text) is not None)
+
+
+def _footnotes(ordered: list[Line], body: float) -> list[Line]:
+    """Blocks in small type at the foot of a column, opened by a mark ("³Corresponding author",
+    "ᵃDepartment of …", "© 2024 …") right under the column's running text."""
+    out: list[Line] = []
+    for k, ln in enumerate(ordered):
+        if ln in out or not _small(ln, body) or not _marked(ln):
+            continue
+        column = [x for x in ordered if min(x.x1, ln.x1) - max(x.x0, ln.x0) > 0]
+        at = column.index(ln)
+        below = column[at + 1 :]
+        if at == 0 or _small(column[at - 1], body) or not all(_small(x, body) for x in below):
+            continue
+        out += [ln, *below]
+    return out
+
+
+def _small(line: Line, body: float) -> bool:
+    return line.size <= _FOOTNOTE_SIZE * body
+
+
+def _marked(line: Line) -> bool:
+    first = line.words[0].chars[0] if line.words and line.words[0].chars else None
+    return first is not None and (first.superscript or first.text in _FOOTNOTE_MARKS)
+
+
+def is_cover_page(front: FrontMatter, first: list[Line], following: list[Line]) -> bool:
+    """True when the first page is a publisher's cover page: few words, and the next page prints
+    the title again."""
+    words = sum(len(line_text(ln).split()) for ln in first)
+    if front.title is None or words >= _COVER_WORDS:
+        return False
+    return _confirmed_title(front.title, sorted(following, key=lambda ln: (ln.top, ln.x0))) is not None
 
 
 def _meta_authors(author: str) -> list[str]:

@@ -337,7 +337,7 @@ class Emitter:
                 table = None
                 if not CAPTION_RE.match(text):
                     self._resume_references()
-            if page_no == self.pages[0].number and self.front(line):
+            if self.front(line):
                 last = blocks[-1] if blocks else None
                 if last is not None and last.kind == "front" and prev is not None and not self._breaks(prev, p, last, heading=True):
                     last.lines.append(line)
