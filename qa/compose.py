@@ -14,7 +14,7 @@ from citeqa.qa.answer import Answer, AnswerCitation, CellRef, CitedReference, Va
 from citeqa.qa.answering import Decision, Outcome, same_value
 from citeqa.qa.facts import Fact, Status
 from citeqa.qa.lexicon import Lexicon, word_tokens
-from citeqa.qa.numbers import format_number
+from citeqa.qa.numbers import BRACKET_MARKER, format_number
 from citeqa.qa.passages import Unit
 from citeqa.qa.question import Question
 from citeqa.qa.vocabulary import Vocabulary
@@ -23,7 +23,6 @@ from citeqa.qa.vocabulary import Vocabulary
 _FIGURE = re.compile(
     r"(?<![\w.])(?<![A-Za-z][-‐])[−-]?(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+)(?:\.\d+)?(?![A-Za-z])|(?<![\w\d])\.\d+")
 _LABEL = re.compile(r"\b(?:Table|Figure|Fig\.?)\s$")
-_MARKER = re.compile(r"\[\d+(?:\s?[,–-]\s?\d+)*\]")
 UNIT_NAMES = {"count": "patients"}
 
 
@@ -62,7 +61,7 @@ def _number_key(text: str) -> str:
 def figures(text: str) -> list[str]:
     """The figures stated in ``text`` (table and figure labels and bracketed citation markers aside), as
     :func:`_number_key` strings."""
-    text = _MARKER.sub(" ", text)
+    text = BRACKET_MARKER.sub(" ", text)
     return [_number_key(m.group()) for m in _FIGURE.finditer(text) if not _LABEL.search(text[max(0, m.start() - 7) : m.start()])]
 
 

@@ -29,7 +29,8 @@ _WORDED = re.compile(
     rf"(?<![\w-])(?P<tens>{'|'.join(_TENS_WORDS)})(?:-(?P<ones>one|two|three|four|five|six|seven|eight|nine))?(?![\w-])|"
     rf"(?<![\w-])(?P<word>one|{'|'.join(_UNITS_WORDS)})(?![\w-])", re.IGNORECASE)
 _COUNTED = re.compile(r"\s+(?:[a-z][a-z-]*\s+)?[a-z]{2,}s\b")
-_MARKER = re.compile(r"\[\d+(?:\s?[,–-]\s?\d+)*\]")
+BRACKET_MARKER = re.compile(r"\[\d+(?:\s?[,–-]\s?\d+)*\]")
+"""A bracketed citation marker: "[32]", "[12,13]", "[2-4]"."""
 _N_EQUALS = re.compile(rf"\b[nN]\s?=\s?({_NUM})")
 _CI_AFTER = re.compile(
     rf"\s*[(\[,;]?\s*(?:(?:90|95|99)\s?%\s?)?(?:CI|confidence interval|C\.I\.)\s*[:,=]?\s*(?:of\s)?\s*\(?"
@@ -126,7 +127,7 @@ def find_numbers(text: str, vocab: Vocabulary) -> list[NumberMention]:
         _read_unit(vocab, text, mention)
         mentions.append(_with_interval(text, mention, taken))
         taken.append((match.start(), match.end()))
-    taken += [m.span() for m in _MARKER.finditer(text)]  # "[32]", "[12,13]": citations, not values
+    taken += [m.span() for m in BRACKET_MARKER.finditer(text)]  # "[32]", "[12,13]": citations, not values
     n_spans = {m.start(1) for m in _N_EQUALS.finditer(text)}
     for match in _NUMBER.finditer(text):
         start, end = match.span()

@@ -23,7 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from citeqa.index.retriever import Passage
+from citeqa.ingest.markers import SUPERSCRIPT_DIGITS
 from citeqa.qa.lexicon import Lexicon, word_tokens
+from citeqa.qa.numbers import BRACKET_MARKER
 from citeqa.qa.passages import PassageStore, Unit
 from citeqa.qa.question import Question
 
@@ -42,12 +44,13 @@ OUTCOME_DENSE = 0.7
 REASON = 0.1
 """Added for a "why" question when the sentence gives a reason (a causal connective)."""
 AIM = 0.1
+"""Taken off a sentence that states what its document sets out to do ("We review …", "The aim of this study …"):
+it restates the topic and reports no finding."""
 CITED = 0.1
 """Taken off a sentence that credits a finding to other studies by a citation marker ("… [2-4,6]") when a
 comparison is asked: a primary report's own result answers it, its background does not."""
-_CITES = re.compile(r"\[\d+(?:\s?[-–,]\s?\d+)*\]|[⁰¹²³⁴⁵⁶⁷⁸⁹]+(?:[-–,][⁰¹²³⁴⁵⁶⁷⁸⁹]+)*")
-"""Taken off a sentence that states what its document sets out to do ("We review …", "The aim of this study …"):
-it restates the topic and reports no finding."""
+_SUP = f"[{SUPERSCRIPT_DIGITS}]+"
+_CITES = re.compile(rf"{BRACKET_MARKER.pattern}|{_SUP}(?:[-–,]{_SUP})*")
 FOCUS = 2.0
 """Weight factor of the noun a "which/what" question asks for ("Which toxicities …")."""
 # After an entity's name: an apposition or a copula that says what it is ("X, a CD20×CD3 bispecific",
