@@ -191,43 +191,76 @@ def ingest(
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help="Progress bars (default: on a terminal).")] = None,
     prune: Annotated[bool, typer.Option("--prune", help="Also drop indexed documents whose files are gone from the given folders.")] = False,
     replace: Annotated[bool, typer.Option("--replace", help="Index exactly these files: drop every other indexed document.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as one JSON object (for scripts).")] = False,
 ) -> None:
-    """Add or update documents (.pdf, .txt, .md) in the index, keeping the others: parse, chunk,
-    embed (reusing unchanged chunks), save. Removing is explicit: --prune, --replace."""
+    """Add or update documents (.pdf, .txt, .md) in the index, keeping the others: parse (each file in
+    a bounded worker), chunk, embed (reusing unchanged chunks), save. Removing is explicit:
+    --prune, --replace. Exit status 1 when any file failed (the others are indexed)."""
     settings = _settings(ctx)
     if prune and replace:
         _fail("--prune and --replace exclude each other (--replace already drops everything not given)", 2)
     with _friendly():
-        from citeqa.index.store import Existing
-        from citeqa.ingest.pipeline import find_corpus_files
+        report = _run_ingest(settings, paths, progress, prune, replace)
+    _report_ingest(report, as_json)
+    if report.errors:
+        raise typer.Exit(1)
 
-        sources = list(paths) if paths else [Path(settings.corpus_dir)]
-        missing = [p for p in sources if not p.exists()]
-        if missing:
-            raise CliError(f"no such file or folder: {', '.join(map(str, missing))}")
-        files = find_corpus_files(sources)
-        if not files:
-            raise CliError(f"no .pdf, .txt or .md files in {', '.join(map(str, sources))}")
-        from citeqa.index.store import build_index
 
-        show = sys.stderr.isatty() if progress is None else progress
-        _quiet_pdf_libraries()
-        embedder = make_embedder(settings)
-        existing = Existing.replace if replace else Existing.prune if prune else Existing.keep
-        # Files named explicitly are what is added; folders are searched (and pruned with --prune).
-        report = build_index(files if not prune else sources, Path(settings.index_dir), embedder, progress=show, existing=existing)
-    out = _out()
-    kept = f", kept {report.kept} other(s)" if report.kept else ""
-    removed = f", removed {report.removed}" if report.removed else ""
-    out.print(
-        f"indexed {report.documents} document(s){kept}{removed}, {report.chunks} chunks "
-        f"({report.embedded} embedded, {report.reused} reused) into {report.index_dir} in {report.seconds:.1f}s"
+def _run_ingest(settings: Settings, paths: list[Path] | None, progress: bool | None, prune: bool, replace: bool) -> Any:
+    """Build the index as ``citeqa ingest`` asked; returns the ``BuildReport``."""
+    import os
+
+    from citeqa.index.store import Existing, build_index
+    from citeqa.ingest.pipeline import find_corpus_files
+    from citeqa.ingest.worker import parse_in_worker
+
+    sources = list(paths) if paths else [Path(settings.corpus_dir)]
+    missing = [p for p in sources if not p.exists()]
+    if missing:
+        raise CliError(f"no such file or folder: {', '.join(map(str, missing))}")
+    files = find_corpus_files(sources)
+    if not files:
+        raise CliError(f"no .pdf, .txt or .md files in {', '.join(map(str, sources))}")
+    show = sys.stderr.isatty() if progress is None else progress
+    _quiet_pdf_libraries()
+    embedder = make_embedder(settings)
+    existing = Existing.replace if replace else Existing.prune if prune else Existing.keep
+    limits = settings.parse_limits()
+
+    def waiting(holder: str) -> None:
+        _err().print(f"the index is being written by {holder}; waiting for it to finish …")
+
+    # Files named explicitly are what is added; folders are searched (and pruned with --prune).
+    return build_index(
+        files if not prune else sources, Path(settings.index_dir), embedder, progress=show, existing=existing,
+        parse=lambda path: parse_in_worker(path, limits=limits), writer=f"citeqa ingest (pid {os.getpid()})",
+        on_wait=waiting,
     )
+
+
+def _report_ingest(report: Any, as_json: bool) -> None:
+    """Print what ``citeqa ingest`` did: each failure and warning once, then a summary line."""
+    if as_json:
+        typer.echo(json.dumps({
+            "index_dir": str(report.index_dir), "documents": report.documents, "chunks": report.chunks,
+            "embedded": report.embedded, "reused": report.reused, "kept": report.kept, "removed": report.removed,
+            "seconds": round(report.seconds, 2),
+            "failed": [{"path": p, "error": m} for p, m in report.errors],
+            "warnings": [{"path": p, "warning": m} for p, m in report.warnings],
+        }, ensure_ascii=False))
+        return
     err = _err()
     for path, message in report.errors:
         err.print(Text("error: ", style="bold red") + Text(f"{path}: {message}"))
-    for path, message in report.warnings:
+    for _path, message in report.warnings:
         err.print(Text("warning: ", style="bold yellow") + Text(message))
+    kept = f", kept {report.kept} other(s)" if report.kept else ""
+    removed = f", removed {report.removed}" if report.removed else ""
+    failed = f"; {len(report.errors)} file(s) failed (listed above)" if report.errors else ""
+    _out().print(
+        f"indexed {report.documents} document(s){kept}{removed}, {report.chunks} chunks "
+        f"({report.embedded} embedded, {report.reused} reused) into {report.index_dir} in {report.seconds:.1f}s{failed}"
+    )
 
 
 # --- search --------------------------------------------------------------------------
@@ -468,6 +501,9 @@ def serve(
     index: Annotated[Path | None, typer.Option("--index", help="Index folder (overrides the global --index).")] = None,
 ) -> None:
     """Serve the HTTP API and the web page; builds the index from the corpus folder first if missing."""
+    from citeqa.api.hosts import is_loopback
+    from citeqa.api.server import binding_problem, uvicorn_options
+
     settings = _settings(ctx)
     updates: dict[str, Any] = {}
     if index is not None:
@@ -477,6 +513,9 @@ def serve(
     if port is not None:
         updates["port"] = port
     settings = settings.model_copy(update=updates)
+    problem = binding_problem(settings)
+    if problem is not None:  # before the index or the model is touched
+        _fail(problem, 2)
     with _friendly():
         from citeqa.index.store import recover_index
 
@@ -485,20 +524,23 @@ def serve(
             _err().print(f"restored the index at {settings.index_dir} after an interrupted update")
         if not (Path(settings.index_dir) / "manifest.json").is_file():
             _err().print(f"no index at {settings.index_dir}: building it from {settings.corpus_dir} …")
-            ctx.obj = settings
-            ingest(ctx, paths=None, progress=None)
+            _report_ingest(_run_ingest(settings, None, None, prune=False, replace=False), as_json=False)
         engine = load_engine(settings)
     import uvicorn
 
     from citeqa.api.app import create_app
 
     _err().print(f"citeqa serving on http://{settings.host}:{settings.port}/  (API docs at /docs)")
-    if not settings.api_key:
+    if not settings.api_key and is_loopback(settings.host):
         _err().print(
             "uploads and deletions need no key: accepted from this service's own page and from clients that are "
             "not browsers; set CITEQA_API_KEY to require one"
         )
-    uvicorn.run(create_app(settings, engine), host=settings.host, port=settings.port, log_level="info")
+    elif not settings.api_key:
+        _err().print("uploads and deletions are refused: serving beyond loopback, writes need CITEQA_API_KEY")
+    uvicorn.run(
+        create_app(settings, engine), host=settings.host, port=settings.port, log_level="info", **uvicorn_options()
+    )
 
 
 # --- eval ----------------------------------------------------------------------------

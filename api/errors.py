@@ -3,7 +3,7 @@
 Validation errors quote the offending value shortened to :data:`MAX_SHOWN` characters, with
 non-finite numbers and unpaired surrogates written out so the error itself can be encoded.
 Unsupported methods get 405 with an ``Allow`` header listing every method of the path, and
-``OPTIONS`` answers 204 with the same header.
+``OPTIONS`` answers 204 with the same header. ``HEAD`` is answered wherever ``GET`` is.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger(__name__)
 
@@ -94,9 +94,11 @@ def allowed_methods(app: ASGIApp, scope: Scope) -> set[str]:
     for route in getattr(app, "routes", []):
         if isinstance(route, Mount):  # static files: read-only
             if route.matches({**scope, "type": "http", "method": "GET"})[0] is Match.FULL:
-                methods |= {"GET", "HEAD"}
+                methods.add("GET")
             continue
         methods |= {m for m in METHODS if route.matches({**scope, "type": "http", "method": m})[0] is Match.FULL}
+    if "GET" in methods:
+        methods.add("HEAD")  # HeadMiddleware
     return methods | {"OPTIONS"} if methods else methods
 
 
@@ -159,6 +161,28 @@ class OptionsMiddleware:
         else:
             response = JSONResponse(status_code=404, content={"detail": "Not Found"})
         await response(scope, receive, send)
+
+
+class HeadMiddleware:
+    """``HEAD`` answers wherever ``GET`` does: the request runs as a ``GET`` and only its status and
+    headers (``Content-Length`` included) are sent, never its body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
 
 
 def install(app: FastAPI) -> None:

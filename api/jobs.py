@@ -36,7 +36,7 @@ class JobKind(str, Enum):
 
 
 class JobState(str, Enum):
-    """Where a job is; ``done`` and ``failed`` are final."""
+    """Where a job is; ``done``, ``failed`` and ``cancelled`` are final."""
 
     receiving = "receiving"
     queued = "queued"
@@ -45,10 +45,11 @@ class JobState(str, Enum):
     indexing = "indexing"
     done = "done"
     failed = "failed"
+    cancelled = "cancelled"
 
     @property
     def final(self) -> bool:
-        return self in (JobState.done, JobState.failed)
+        return self in (JobState.done, JobState.failed, JobState.cancelled)
 
 
 def _now() -> str:
@@ -97,6 +98,8 @@ class Job:
             return f"embedding {self.embedded:,}{of} chunks"
         if self.state is JobState.failed:
             return f"failed: {self.error}"
+        if self.state is JobState.cancelled:
+            return "cancelled; nothing of it was kept"
         if self.state is JobState.done and self.result is not None:
             r = self.result
             return f"{r.get('action', 'done')}; the index holds {r.get('documents')} documents ({r.get('chunks', 0):,} chunks)"

@@ -2,10 +2,14 @@
 
 Readers take :attr:`EngineManager.engine` once at the start of a request and use that object
 throughout. Writes are jobs (:mod:`citeqa.api.jobs`) run one at a time by the manager's writer
-thread: an upload job parses the staged file, places it in the corpus folder, rebuilds the
-index on disk (atomically, see ``citeqa.index.store``), loads it into a new engine that shares
-the already loaded embedding model and swaps the reference. A reader therefore sees the old
-index or the new one, never a half-built one, and never waits for a writer.
+thread: an upload job parses the staged file in a bounded worker process
+(``citeqa.ingest.worker``: page, character, time and memory limits), places it in the corpus
+folder, adds its document to the index on disk (the other documents are kept as they are, not
+parsed again; atomically, under the index's writer lock, see ``citeqa.index.store``), loads it
+into a new engine that shares the already loaded embedding model and swaps the reference. A
+reader therefore sees the old index or the new one, never a half-built one, and never waits
+for a writer. A job can be cancelled while queued or running: nothing of it is kept. When
+another process (``citeqa ingest``) changes the index, the writer thread loads the new version.
 
 At start-up (:meth:`EngineManager.start`) the manager repairs an interrupted index swap,
 resumes unfinished jobs, and reports corpus files that are not in the index (removable with
@@ -22,6 +26,7 @@ import queue
 import re
 import shutil
 import threading
+import unicodedata
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -32,12 +37,18 @@ import numpy as np
 
 from citeqa.api.jobs import Job, JobKind, JobState, JobStore
 from citeqa.faults import crash_point
+from citeqa.index.store import BuildCancelled
+from citeqa.ingest.errors import IngestError, WrongFileType
+from citeqa.ingest.worker import ParseCancelled
 from citeqa.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md")
 EMBED_BATCH = 64
+WATCH_SECONDS = 2.0  # how often an idle writer thread looks for an index version written by another process
+MAX_NAME_BYTES = 200  # a file name's UTF-8 bytes (ext4 allows 255; room for the hidden temporary's prefix)
+UNSAFE_IN_NAME = re.compile(r'[<>:"/\\|?*]+')  # separators, and what Windows or a shell would misread
 
 
 class ChangeError(Exception):
@@ -51,6 +62,10 @@ class ChangeError(Exception):
 
 class NotReady(Exception):
     """No index is loaded (yet)."""
+
+
+class JobCancelled(Exception):
+    """The running job was cancelled (or the service is stopping)."""
 
 
 @dataclass
@@ -76,21 +91,28 @@ class Unindexed:
 
 
 def safe_filename(name: str | None) -> str:
-    """Reduce an uploaded file's name to a safe basename.
+    """Reduce an uploaded file's name to a safe basename, keeping the letters of any script.
+
+    The name is NFC-normalised; path parts, control and format characters (bidirectional
+    overrides included) and characters that file systems or shells misread are dropped or
+    turned into ``-``; it is shortened to :data:`MAX_NAME_BYTES` bytes of UTF-8.
 
     Raises:
         ChangeError: 415 when the extension is not .pdf, .txt or .md; 422 when no name is left.
     """
-    base = Path((name or "").replace("\\", "/")).name.strip()
+    raw = (name or "").encode("utf-8", "replace").decode("utf-8")
+    base = unicodedata.normalize("NFC", Path(raw.replace("\\", "/")).name).strip()
     suffix = Path(base).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         shown = suffix or "(none)"
         raise ChangeError(
             415, f"unsupported file type {shown[:20]} for {base[:100] or 'the upload'!s}: upload a .pdf, .txt or .md file"
         )
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(base).stem).strip("-.")[:120]
+    visible = "".join(c for c in Path(base).stem if not unicodedata.category(c).startswith("C"))
+    stem = UNSAFE_IN_NAME.sub("-", visible).strip(" -.")
+    stem = stem.encode("utf-8")[:MAX_NAME_BYTES].decode("utf-8", "ignore").rstrip(" -.")
     if not stem:
-        raise ChangeError(422, f"the file name {name[:100]!r} has no usable characters")
+        raise ChangeError(422, f"the file name {(name or '')[:100]!r} has no usable characters")
     return f"{stem}{suffix}"
 
 
@@ -153,11 +175,13 @@ class EngineManager:
     """The service's engine reference, the corpus writer and its job queue.
 
     Args:
-        settings: Where the corpus, the index and the job records live and which model to use.
+        settings: Where the corpus, the index and the job records live, which model to use and
+            the parse limits.
         engine: An engine already loaded (tests inject one); otherwise :meth:`start` loads it.
         engine_factory: ``(index, embedder) -> engine``, used after a rebuild.
         loader: ``(index_dir, model) -> engine``, used by :meth:`start`.
-        parser: ``path -> (Document, chunks)``, validates an upload before it enters the corpus.
+        parse: ``(path, doc_id, cancel) -> Document``; default: a bounded worker process with the
+            settings' limits (``citeqa.ingest.worker.parse_in_worker``).
     """
 
     def __init__(
@@ -167,7 +191,7 @@ class EngineManager:
         *,
         engine_factory: Callable[[Any, Any], Any] | None = None,
         loader: Callable[[Path, str], Any] | None = None,
-        parser: Callable[[Path], Any] | None = None,
+        parse: Callable[[Path, str | None, threading.Event | None], Any] | None = None,
     ) -> None:
         self.settings = settings
         self.engine: Any | None = engine
@@ -175,14 +199,17 @@ class EngineManager:
         self.write_lock = threading.Lock()
         self.engine_factory = engine_factory or functools.partial(default_engine_factory, pack=settings.pack)
         self.loader = loader or functools.partial(default_loader, pack=settings.pack)
-        self.parser = parser or _default_parser
+        self.parse = parse or _bounded_parse(settings)
         self.generation = 0
         self.jobs = JobStore(settings.jobs_folder())
         self.unindexed: dict[str, Unindexed] = {}
+        self.writer_name = f"citeqa serve (pid {os.getpid()}) on {settings.host}:{settings.port}"
+        self._version: str | None = None
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._worker: threading.Thread | None = None
         self._stopping = threading.Event()
         self._finished = threading.Condition()
+        self._running: tuple[str, threading.Event] | None = None  # the running job's id and cancel flag
 
     # --- start and stop ----------------------------------------------------------------
 
@@ -193,7 +220,7 @@ class EngineManager:
         is kept in :attr:`error` for ``/readyz``, not raised), resumes unfinished jobs, finds
         corpus files missing from the index and starts the writer thread.
         """
-        from citeqa.index.store import recover_index
+        from citeqa.index.store import current_version, recover_index
 
         if self._worker is not None:
             return
@@ -201,6 +228,7 @@ class EngineManager:
             recover_index(Path(self.settings.index_dir))
         except OSError as exc:
             logger.error("cannot repair the index folder %s: %s", self.settings.index_dir, exc)
+        self._version = current_version(Path(self.settings.index_dir))
         if self.engine is None:
             try:
                 self.engine = self.loader(Path(self.settings.index_dir), self.settings.model_name())
@@ -216,11 +244,15 @@ class EngineManager:
         self._worker = threading.Thread(target=self._work, name="citeqa-writer", daemon=True)
         self._worker.start()
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """Let the running job finish (queued ones resume at the next start) and stop the writer."""
+    def stop(self, timeout: float = 20.0) -> None:
+        """Stop the writer: the running job is interrupted (nothing of it is kept) and, like the
+        queued ones, resumes at the next start."""
         if self._worker is None:
             return
         self._stopping.set()
+        running = self._running
+        if running is not None:
+            running[1].set()
         self._queue.put(None)
         self._worker.join(timeout)
         self._worker = None
@@ -253,6 +285,12 @@ class EngineManager:
         with self._finished:
             self._finished.wait_for(lambda: job.state.final, timeout=timeout)
         return job
+
+    def shown_name(self, path: str | Path) -> str:
+        """How a source file is named to clients: its path inside the corpus folder (``sub/notes.txt``),
+        or its base name when it lies elsewhere. Each corpus file has its own."""
+        resolved, corpus = Path(path).resolve(), Path(self.settings.corpus_dir).resolve()
+        return resolved.relative_to(corpus).as_posix() if resolved.is_relative_to(corpus) else Path(path).name
 
     # --- accepting changes -------------------------------------------------------------
 
@@ -293,26 +331,69 @@ class EngineManager:
         self._queue.put(job.id)
         return job
 
-    def queue_delete(self, doc_id: str) -> Job:
-        """Queue the removal of an indexed document (by id) or of an unindexed corpus file (by name).
+    def queue_delete(self, ident: str) -> Job:
+        """Queue the removal of exactly one corpus file: an indexed document by its id or by the file
+        name it is listed with (:meth:`shown_name`), or an unindexed corpus file by its listed name.
 
         Raises:
             ChangeError: 404 unknown, 409 outside the corpus folder or the last document.
             NotReady: No engine is loaded.
         """
         engine = self.current()
-        target = self._delete_target(engine, doc_id)
-        if target is None and doc_id not in self.unindexed:
-            raise ChangeError(404, f"no document {doc_id[:200]!r}")
-        if target is not None:
-            if not target.resolve().is_relative_to(self._corpus_dir().resolve()):
-                raise ChangeError(409, f"{target.name} is not in the corpus folder; it cannot be deleted here")
+        doc_id = self._indexed_id(engine, ident)
+        if doc_id is None:
+            source = self._unindexed_file(engine, ident)
+            job = self.jobs.create(JobKind.delete, filename=ident)
+        else:
+            source = self._delete_target(engine, doc_id)
+            if source is not None and not source.resolve().is_relative_to(self._corpus_dir().resolve()):
+                raise ChangeError(409, f"{source.name} is not in the corpus folder; it cannot be deleted here")
             if len(engine.index.documents) <= 1:
                 raise ChangeError(409, "cannot delete the last document: the index would be empty")
-        filename = target.name if target is not None else doc_id
-        job = self.jobs.create(JobKind.delete, doc_id=doc_id if target is not None else None, filename=filename)
+            job = self.jobs.create(JobKind.delete, doc_id=doc_id, filename=self.shown_name(source) if source else doc_id)
+        logger.info("queued the deletion of %s (%s)", source, ident)
         self._queue.put(job.id)
         return job
+
+    def cancel(self, job_id: str, timeout: float = 25.0) -> Job | None:
+        """Cancel a queued or running job: nothing of it stays in the corpus folder or the index.
+
+        Returns:
+            The job (``cancelled``, or its final state when it ended before it could be
+            stopped), or None when unknown.
+        """
+        job = self.jobs.get(job_id)
+        if job is None or job.state.final:
+            return job
+        running = self._running
+        if running is not None and running[0] == job_id:
+            running[1].set()
+            return self.wait(job, timeout)
+        if job.state in (JobState.queued, JobState.receiving):
+            self._finish_cancelled(job)
+            return job
+        return self.wait(job, timeout)  # it is being picked up right now
+
+    def _indexed_id(self, engine: Any, ident: str) -> str | None:
+        """The indexed document ``ident`` names: its id, or the file name it is listed with."""
+        documents = engine.index.manifest.get("documents", {})
+        if ident in documents or ident in engine.index.documents:
+            return ident
+        for doc_id, entry in documents.items():
+            if self.shown_name(entry["path"]) == ident:
+                return doc_id
+        return None
+
+    def _unindexed_file(self, engine: Any, ident: str) -> Path:
+        """The unindexed corpus file listed as ``ident`` (never an indexed one, never outside the corpus)."""
+        if ident not in self.unindexed:
+            raise ChangeError(404, f"no document {ident[:200]!r}")
+        corpus = self._corpus_dir().resolve()
+        path = (corpus / ident).resolve()
+        indexed = {Path(e["path"]).resolve() for e in engine.index.manifest.get("documents", {}).values()}
+        if not path.is_relative_to(corpus) or path in indexed or not path.is_file():
+            raise ChangeError(409, f"{ident[:200]!r} is not an unindexed file of the corpus folder")
+        return path
 
     @staticmethod
     def _delete_target(engine: Any, doc_id: str) -> Path | None:
@@ -325,7 +406,11 @@ class EngineManager:
 
     def _work(self) -> None:
         while True:
-            job_id = self._queue.get()
+            try:
+                job_id = self._queue.get(timeout=WATCH_SECONDS)
+            except queue.Empty:
+                self._follow_index()
+                continue
             if job_id is None or self._stopping.is_set():
                 return
             job = self.jobs.get(job_id)
@@ -333,14 +418,36 @@ class EngineManager:
                 continue
             self._run(job)
 
+    def _follow_index(self) -> None:
+        """Load the index version another process (``citeqa ingest``) swapped in, if any."""
+        from citeqa.index.store import current_version, load_index
+
+        version = current_version(Path(self.settings.index_dir))
+        engine = self.engine
+        if version is None or version == self._version or engine is None:
+            return
+        try:
+            embedder = engine.embedder
+            index = load_index(Path(self.settings.index_dir), embedder.name, embedder.dimension)
+            self._swap(self.engine_factory(index, embedder), version)
+            self._find_unindexed()
+            logger.info("loaded index version %s written by another process", version)
+        except Exception as exc:  # noqa: BLE001 - keep answering from the loaded version
+            logger.warning("cannot load the new index version %s: %s", version, exc)
+            self._version = version
+
     def _run(self, job: Job) -> None:
+        cancel = threading.Event()
+        self._running = (job.id, cancel)
         try:
             with self.write_lock:
                 run = self._upload if job.kind is JobKind.upload else self._delete
-                result = run(job)
+                result = run(job, cancel)
             self.jobs.update(job, state=JobState.done, result=asdict(result))
             self.jobs.clean(job)
             logger.info("%s job %s done: %s", job.kind.value, job.id, job.message)
+        except (JobCancelled, BuildCancelled, ParseCancelled):
+            self._interrupted(job)
         except ChangeError as exc:
             self._fail(job, exc.status, exc.detail)
         except NotReady as exc:
@@ -349,28 +456,55 @@ class EngineManager:
             logger.exception("%s job %s failed", job.kind.value, job.id)
             self._fail(job, 500, f"{type(exc).__name__}: {exc}")
         finally:
+            self._running = None
             self._find_unindexed()
             with self._finished:
                 self._finished.notify_all()
+
+    def _interrupted(self, job: Job) -> None:
+        """A job stopped before its change was swapped in: cancelled, or (the service stopping) left
+        queued with its staged file, to resume at the next start."""
+        if self._stopping.is_set():
+            self.jobs.update(job, state=JobState.queued, placed=False, embedded=0,
+                             note="interrupted by a shutdown; resumes at the next start")
+            logger.warning("%s job %s interrupted by the shutdown; it resumes at the next start", job.kind.value, job.id)
+            return
+        self._finish_cancelled(job)
+
+    def _finish_cancelled(self, job: Job) -> None:
+        self.jobs.update(job, state=JobState.cancelled)
+        self.jobs.clean(job)
+        logger.info("%s job %s cancelled", job.kind.value, job.id)
+        with self._finished:
+            self._finished.notify_all()
 
     def _fail(self, job: Job, status: int, detail: str) -> None:
         self.jobs.update(job, state=JobState.failed, error_status=status, error=detail)
         self.jobs.clean(job)
         logger.warning("%s job %s failed (%d): %s", job.kind.value, job.id, status, detail)
 
-    def _upload(self, job: Job) -> ChangeResult:
+    def _parse_upload(self, job: Job, staged: Path, cancel: threading.Event) -> Any:
+        """The staged file's Document, read in the bounded parser; a failure is the job's (415/422)."""
+        from citeqa.ingest.pipeline import slugify
+
         name = str(job.filename)
-        staged = self.jobs.folder / job.id / name
-        if not staged.is_file():
-            raise ChangeError(422, f"the staged file of {name} is missing; upload it again")
         self.jobs.update(job, state=JobState.parsing)
         if _blank(staged):
             raise ChangeError(422, f"cannot ingest {name}: the file is empty")
         try:
-            doc, chunks = self.parser(staged)
-        except Exception as exc:  # noqa: BLE001 - any parser failure means an unreadable upload
-            reason = getattr(exc, "reason", None) or str(exc)
-            raise ChangeError(422, f"cannot ingest {name}: {reason}") from exc
+            return self.parse(staged, slugify(Path(name).stem), cancel)
+        except IngestError as exc:
+            raise ChangeError(_status_of(exc), f"cannot ingest {name}: {exc.reason}") from exc
+
+    def _upload(self, job: Job, cancel: threading.Event) -> ChangeResult:
+        from citeqa.ingest.chunking import chunk_document
+
+        name = str(job.filename)
+        staged = self.jobs.folder / job.id / name
+        if not staged.is_file():
+            raise ChangeError(422, f"the staged file of {name} is missing; upload it again")
+        doc = self._parse_upload(job, staged, cancel)
+        chunks = chunk_document(doc)
         if not chunks:
             raise ChangeError(422, f"cannot ingest {name}: no text could be extracted")
         self.jobs.update(job, doc_id=doc.doc_id)
@@ -386,44 +520,46 @@ class EngineManager:
             hidden = target.parent / f".upload-{uuid.uuid4().hex}{target.suffix}"
             shutil.copyfile(staged, hidden)
             os.replace(hidden, target)
+        doc.path = str(target)
         self.jobs.update(job, placed=True, to_embed=self._new_chunks(engine, doc, chunks))
         crash_point("upload:placed")
         try:
-            report, new_engine = self._rebuild(engine, job, self._indexed_paths(engine) + [target])
-        except Exception as exc:
-            target.unlink(missing_ok=True)
+            report, new_engine = self._rebuild(engine, job, cancel, add=(target, doc))
+        except BaseException as exc:
+            target.unlink(missing_ok=True)  # the index is unchanged: make the corpus match it
+            if isinstance(exc, (JobCancelled, BuildCancelled)) or not isinstance(exc, Exception):
+                raise
             raise ChangeError(422, f"cannot index {name}: {exc}") from exc
-        failed = [msg for path, msg in report.errors if Path(path).name == name]
-        if failed:
-            target.unlink(missing_ok=True)  # the new index was built without it: make the corpus match
-            self._swap(new_engine)
-            raise ChangeError(422, f"cannot ingest {name}: {failed[0]}")
         self._swap(new_engine)
         return self._result("added", doc.doc_id, name, report)
 
-    def _delete(self, job: Job) -> ChangeResult:
+    def _delete(self, job: Job, cancel: threading.Event) -> ChangeResult:
         engine = self.current()
         trash = self.jobs.staging(job) / "removed"
         trash.mkdir(exist_ok=True)
         name = str(job.filename)
-        source = self._delete_target(engine, job.doc_id) if job.doc_id else self._corpus_dir() / name
-        if job.doc_id in engine.index.documents and len(engine.index.documents) <= 1:
-            raise ChangeError(409, "cannot delete the last document: the index would be empty")
-        kept = trash / name
+        if job.doc_id is None:  # an unindexed file: the index does not change
+            source = self._unindexed_file(engine, name)
+        else:
+            source = self._delete_target(engine, job.doc_id)
+            if job.doc_id in engine.index.documents and len(engine.index.documents) <= 1:
+                raise ChangeError(409, "cannot delete the last document: the index would be empty")
+        kept = trash / Path(name).name
         if source is not None and source.exists() and not job.placed:
             shutil.move(str(source), kept)
             self.jobs.update(job, placed=True)
         crash_point("delete:moved")
-        if job.doc_id is None:  # an unindexed file: the index does not change
+        if job.doc_id is None:
             self.unindexed.pop(name, None)
             index = engine.index
             return ChangeResult("removed", None, name, len(index.documents), len(index.chunks))
-        paths = self._indexed_paths(engine, without=source)
         try:
-            report, new_engine = self._rebuild(engine, job, paths)
-        except Exception as exc:
+            report, new_engine = self._rebuild(engine, job, cancel, remove=job.doc_id)
+        except BaseException as exc:
             if source is not None and kept.exists():
                 shutil.move(str(kept), source)
+            if isinstance(exc, (JobCancelled, BuildCancelled)) or not isinstance(exc, Exception):
+                raise
             raise ChangeError(409, f"cannot delete {job.doc_id!r}: {exc}") from exc
         self._swap(new_engine)
         return self._result("deleted", job.doc_id, name, report)
@@ -433,20 +569,6 @@ class EngineManager:
         errors = [{"path": Path(p).name, "message": m} for p, m in report.errors]
         return ChangeResult(action, doc_id, filename, report.documents, report.chunks, report.embedded, report.reused, errors)
 
-    def _indexed_paths(self, engine: Any, without: Path | None = None) -> list[Path]:
-        """The source files of the indexed documents that still exist (but ``without``): every
-        rebuild keeps them, and indexes no other file of the corpus folder."""
-        paths = []
-        for doc_id, entry in engine.index.manifest.get("documents", {}).items():
-            path = Path(entry["path"])
-            if without is not None and path.resolve() == without.resolve():
-                continue
-            if path.is_file():
-                paths.append(path)
-            else:
-                logger.warning("the source of document %s (%s) is gone: it leaves the index", doc_id, path)
-        return paths
-
     @staticmethod
     def _new_chunks(engine: Any, doc: Any, chunks: list[Any]) -> int:
         """How many of ``chunks`` will be embedded (their texts are not in the index yet)."""
@@ -455,24 +577,40 @@ class EngineManager:
         known = {text_key(t) for t in index_texts(engine.index.chunks, engine.index.documents)}
         return len({text_key(t) for t in index_texts(chunks, {doc.doc_id: doc})} - known)
 
-    def _rebuild(self, engine: Any, job: Job, paths: list[Path]) -> tuple[Any, Any]:
-        """Build the index over ``paths`` and load it, reusing ``engine``'s embedder; reports progress."""
-        from citeqa.index.store import build_index, load_index
+    def _rebuild(
+        self, engine: Any, job: Job, cancel: threading.Event, *, add: tuple[Path, Any] | None = None,
+        remove: str | None = None,
+    ) -> tuple[Any, Any]:
+        """Add one parsed document to the index on disk, or remove one, keeping every other document
+        as it is (the latest version on disk, whoever wrote it); load it, reusing ``engine``'s
+        embedder. Reports progress; stops before the swap when ``cancel`` is set."""
+        from citeqa.index.store import Existing, build_index, current_version, load_index
 
         def progress(count: int) -> None:
+            if cancel.is_set():
+                raise JobCancelled(f"job {job.id} was cancelled")
             done = job.embedded + count
             self.jobs.update(job, persist=False, state=JobState.embedding, embedded=done, to_embed=max(job.to_embed, done))
 
         embedder = engine.embedder
-        report = build_index(paths, Path(self.settings.index_dir), ProgressEmbedder(embedder, progress))
+        index_dir = Path(self.settings.index_dir)
+        paths, parsed = ([add[0]], add[1]) if add is not None else ([], None)
+        report = build_index(
+            paths, index_dir, ProgressEmbedder(embedder, progress), existing=Existing.keep,
+            remove=[remove] if remove else [], parse=lambda _path: parsed, cancel=cancel, writer=self.writer_name,
+        )
         self.jobs.update(job, state=JobState.indexing)
-        index = load_index(Path(self.settings.index_dir), embedder.name, embedder.dimension)
+        version = current_version(index_dir)
+        index = load_index(index_dir, embedder.name, embedder.dimension)
+        self._version = version
         return report, self.engine_factory(index, embedder)
 
-    def _swap(self, engine: Any) -> None:
+    def _swap(self, engine: Any, version: str | None = None) -> None:
         self.engine = engine
         self.error = None
         self.generation += 1
+        if version is not None:
+            self._version = version
 
     # --- the corpus folder -------------------------------------------------------------
 
@@ -484,7 +622,8 @@ class EngineManager:
                 leftover.unlink(missing_ok=True)
 
     def _find_unindexed(self) -> None:
-        """Corpus files that no indexed document comes from, and are not being uploaded."""
+        """Corpus files that no indexed document comes from, and are not being uploaded, each
+        under its own corpus-relative name (``sub/notes.txt`` and ``notes.txt`` are two)."""
         engine, corpus = self.engine, Path(self.settings.corpus_dir)
         if engine is None or not corpus.is_dir():
             return
@@ -494,17 +633,24 @@ class EngineManager:
         pending = {j.filename for j in self.jobs.all() if j.kind is JobKind.upload and not j.state.final}
         found = {}
         for path in find_corpus_files([corpus]):
-            if path.resolve() in indexed or path.name in pending:
+            name = self.shown_name(path)
+            if path.resolve() in indexed or name in pending:
                 continue
-            reason = self.unindexed.get(path.name)
-            found[path.name] = reason or Unindexed(
-                path.name, "not indexed: it was put in the corpus folder outside the service; index it with "
-                "`citeqa ingest` or remove it with DELETE /v1/documents/" + path.name,
+            found[name] = self.unindexed.get(name) or Unindexed(
+                name, "not indexed: it was put in the corpus folder outside the service; index it with "
+                "`citeqa ingest` or remove it with DELETE /v1/documents/" + name,
             )
         self.unindexed = found
 
 
-def _default_parser(path: Path) -> Any:
-    from citeqa.ingest.pipeline import ingest_file
+def _bounded_parse(settings: Settings) -> Callable[[Path, str | None, threading.Event | None], Any]:
+    """Parse in a worker process bounded by the settings' limits (``citeqa.ingest.worker``)."""
+    from citeqa.ingest.worker import parse_in_worker
 
-    return ingest_file(path)
+    limits = settings.parse_limits()
+    return lambda path, doc_id, cancel: parse_in_worker(path, doc_id, limits, cancel)
+
+
+def _status_of(exc: IngestError) -> int:
+    """The HTTP status of an unreadable upload: 415 for content of another type, else 422."""
+    return 415 if isinstance(exc, WrongFileType) else 422

@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from citeqa.api.jobs import JobKind, JobState
+
 MAX_QUESTION_CHARS = 2000
 MAX_K = 50
 MAX_OPTIONS = 26
@@ -331,11 +333,11 @@ class IndexChangeOut(BaseModel):
 
 
 class JobOut(BaseModel):
-    """An upload or deletion job: poll ``GET /v1/jobs/{id}`` until ``state`` is done or failed."""
+    """An upload or deletion job: poll ``GET /v1/jobs/{id}`` until ``state`` is done, failed or cancelled."""
 
     id: str
-    kind: str = Field(description="upload or delete.")
-    state: str = Field(description="receiving, queued, parsing, embedding, indexing, done or failed.")
+    kind: JobKind = Field(description="upload or delete.")
+    state: JobState = Field(description="receiving, queued, parsing, embedding, indexing; then done, failed or cancelled.")
     message: str = Field(description='The state in words, e.g. "embedding 120 of 2,600 chunks".')
     filename: str | None = None
     doc_id: str | None = None
@@ -345,7 +347,7 @@ class JobOut(BaseModel):
     error: str | None = Field(None, description="Why the job failed.")
     error_status: int | None = Field(None, description="The HTTP status of the failure (409, 413, 415, 422, 503, 500).")
     result: IndexChangeOut | None = None
-    note: str | None = None
+    note: str | None = Field(None, description='Set when the job was resumed after a restart ("resumed after a restart").')
     created_at: str
     updated_at: str
 
@@ -369,7 +371,9 @@ class ReadyOut(BaseModel):
     model: str | None = None
     index_dir: str | None = Field(None, description="The index folder's name (its full path with CITEQA_SHOW_PATHS).")
     writes: str = Field(
-        "same-origin", description="Who may upload and delete: api-key (send X-API-Key) or same-origin."
+        "same-origin",
+        description="Who may upload and delete: api-key (send the API key in X-API-Key), read-key (same-origin, "
+        "sending the read key), same-origin, or refused (bound beyond loopback without an API key).",
     )
     jobs_pending: int = 0
     unindexed: int = Field(0, description="Corpus files not in the index (listed by GET /v1/documents).")

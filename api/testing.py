@@ -138,16 +138,21 @@ def fake_manager(settings: Settings, engine: FakeEngine):  # -> EngineManager
 class ServerThread:
     """Run an ASGI app with uvicorn on a free loopback port in a background thread.
 
-    Use as a context manager; ``url`` is the base URL (``http://127.0.0.1:PORT``).
+    Use as a context manager; ``url`` is the base URL (``http://127.0.0.1:PORT``). ``options`` are
+    more ``uvicorn.Config`` arguments (e.g. ``citeqa.api.server.uvicorn_options()``).
     """
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int | None = None, log_level: str = "warning") -> None:
+    def __init__(
+        self, app: Any, host: str = "127.0.0.1", port: int | None = None, log_level: str = "warning", **options: Any
+    ) -> None:
         import uvicorn
 
         self.host = host
         self.port = port or free_port(host)
         self.url = f"http://{host}:{self.port}"
-        config = uvicorn.Config(app, host=host, port=self.port, log_level=log_level, lifespan="on", access_log=False)
+        config = uvicorn.Config(
+            app, host=host, port=self.port, log_level=log_level, lifespan="on", access_log=False, **options
+        )
         self.server = uvicorn.Server(config)
         self.thread: Any = None
 

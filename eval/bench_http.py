@@ -234,12 +234,17 @@ class LocalService:
             with an empty one, its documents living where the benchmark keeps them.
     """
 
-    def __init__(self, index: Path | None, corpus: Path | None = None, pack: str | None = None) -> None:
+    def __init__(
+        self, index: Path | None, corpus: Path | None = None, pack: str | None = None, *,
+        env: dict[str, str] | None = None, log: Path | None = None,
+    ) -> None:
         from citeqa.settings import Settings
 
         self.settings = Settings(**({"index_dir": index} if index else {}))
         self.corpus = corpus
         self.pack = pack
+        self.env = env or {}
+        self.log = log
         self.tmp = Path(tempfile.mkdtemp(prefix="citeqa-bench-"))
         self.proc: subprocess.Popen | None = None
         self.url = ""
@@ -265,10 +270,12 @@ class LocalService:
         env = {**os.environ, "CITEQA_CORPUS_DIR": str(self.tmp / "corpus"), "CITEQA_INDEX_DIR": str(self.tmp / "index")}
         if self.pack:
             env["CITEQA_PACK"] = self.pack
+        env.update(self.env)
         citeqa = Path(sys.executable).parent / "citeqa"
-        self.proc = subprocess.Popen(
-            [str(citeqa), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        if self.log is not None:
+            env["PYTHONUNBUFFERED"] = "1"  # every log line reaches the file as written (it is measured)
+        log = self.log.open("ab") if self.log is not None else subprocess.DEVNULL
+        self.proc = subprocess.Popen([str(citeqa), "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
         import httpx
 
         deadline = time.monotonic() + 1200  # a 30,000-chunk index takes a few minutes to load

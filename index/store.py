@@ -24,6 +24,7 @@ import logging
 import os
 import re
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -684,90 +685,120 @@ def _recover(index_dir: Path) -> Recovery:
     return recovery
 
 
-def build_index(
-    paths: list[Path],
-    index_dir: Path,
-    embedder: EmbedderLike,
-    *,
-    progress: bool = False,
-    bm25: BM25Params | None = None,
-    fusion: FusionParams | None = None,
-    existing: Existing = Existing.replace,
-) -> BuildReport:
-    """Parse, chunk, embed and index ``paths`` into ``index_dir``, replacing what is there atomically.
+class BuildCancelled(Exception):
+    """A build was cancelled before its index was swapped in; the previous index is unchanged."""
 
-    Vectors of chunks whose text is already in the previous index at ``index_dir`` (same model)
-    are reused, so re-ingesting unchanged files embeds nothing. Files that fail to parse are
-    reported in ``BuildReport.errors``; the others still go in. With ``existing`` keep (or
-    prune), the documents already indexed that are not among ``paths`` stay in the index as
-    they are (prune: unless their file, inside a folder of ``paths``, is gone); a document of
-    ``paths`` replaces the indexed one from the same file.
+
+def _check_cancel(cancel: threading.Event | None, index_dir: Path) -> None:
+    if cancel is not None and cancel.is_set():
+        raise BuildCancelled(f"the build of {index_dir} was cancelled; the previous index is unchanged")
+
+
+def _holder(lock_file: Path) -> str:
+    try:
+        return lock_file.read_text(encoding="utf-8").strip() or "another process"
+    except OSError:
+        return "another process"
+
+
+@contextmanager
+def write_lock(index_dir: Path, writer: str, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the index's writer lock (``.<name>.write.lock`` beside it) from reading the current
+    index to swapping in the new one, so that two writers (``citeqa serve`` and ``citeqa
+    ingest``) never build from the same version and undo each other's change.
 
     Args:
-        paths: Corpus files and/or folders (expanded by ``citeqa.ingest.pipeline.find_corpus_files``).
-        index_dir: The index directory (created or replaced).
-        embedder: Produces the chunk vectors.
-        progress: Show progress bars on stderr.
-        bm25: BM25 settings (default: the tuned ones).
-        fusion: Hybrid fusion settings stored with the index (default: the tuned ones).
-        existing: What to do with indexed documents not among ``paths`` (default: drop them).
-
-    Raises:
-        IndexBuildError: No corpus file, every file failed, or writing failed; the previous
-            index is left intact.
+        index_dir: The index.
+        writer: Who writes, recorded in the lock file (e.g. "citeqa serve (pid 12) on http://…").
+        on_wait: Called with the holder's description when another writer holds the lock;
+            the call then waits for it.
     """
-    started = time.perf_counter()
-    index_dir = Path(index_dir)
-    report = BuildReport(index_dir=index_dir)
-    recover_index(index_dir)
-    _check_replaceable(index_dir)
-    files = _corpus_files(paths)
-    if not files:
-        raise IndexBuildError(f"no corpus files (.txt, .md, .pdf) found in {[str(p) for p in paths]}")
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    lock_file = index_dir.parent / f".{index_dir.name}.write.lock"
+    with lock_file.open("a+", encoding="utf-8") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(lock_file)
+            logger.info("waiting for %s to finish writing the index at %s", holder, index_dir)
+            if on_wait is not None:
+                on_wait(holder)
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(writer)
+            fh.flush()
+            yield
+        finally:
+            fh.seek(0)
+            fh.truncate()
+            fh.flush()
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def current_version(index_dir: Path) -> str | None:
+    """The name of the version folder ``index_dir`` points at (it changes with every swap), or
+    None for a plain folder or no index."""
+    try:
+        return os.readlink(index_dir)
+    except OSError:
+        return None
+
+
+def _kept(
+    old_docs: dict[str, Document], files: list[Path], paths: Sequence[Path], existing: Existing, remove: set[str]
+) -> dict[str, Document]:
+    """The indexed documents that stay as they are: not given again, not removed, not pruned."""
+    given = {str(Path(f)) for f in files} | {str(Path(f).resolve()) for f in files}
+    folders = [Path(p) for p in paths if Path(p).is_dir()]
+    return {
+        doc_id: doc
+        for doc_id, doc in old_docs.items()
+        if doc.path not in given and str(Path(doc.path).resolve()) not in given and doc_id not in remove
+        and not (existing == Existing.prune and _gone(doc, folders))
+    }
+
+
+def _parse_all(
+    files: list[Path], parse: Callable[[Path], Document], taken: dict[str, str], report: BuildReport,
+    progress: bool, cancel: threading.Event | None, index_dir: Path,
+) -> tuple[list[Document], list[Chunk]]:
+    """Parse and chunk ``files``; a file that fails is reported in ``report.errors`` (its cause
+    only: the path is beside it) and costs only itself. ``taken``: doc ids already in use."""
     # IngestError is the parser's documented failure; OSError/ValueError (e.g. a file that
     # vanished, a duplicate doc_id) also only cost that one file.
     recoverable = (IngestError, OSError, ValueError)
-
     documents: list[Document] = []
     chunks: list[Chunk] = []
-    seen: dict[str, str] = {}
-    old_docs, old_chunks = _previous_documents(index_dir) if existing != Existing.replace else ({}, {})
-    given = {str(Path(f)) for f in files} | {str(Path(f).resolve()) for f in files}
-    kept = {
-        doc_id: doc
-        for doc_id, doc in old_docs.items()
-        if doc.path not in given and str(Path(doc.path).resolve()) not in given
-        and not (existing == Existing.prune and _gone(doc, [Path(p) for p in paths if Path(p).is_dir()]))
-    }
-    for doc_id, doc in kept.items():
-        seen[doc_id] = doc.path
     iterator: Iterable[Path] = files
     if progress:
         from tqdm import tqdm
 
         iterator = tqdm(files, desc="parsing", unit="file")
     for path in iterator:
+        _check_cancel(cancel, index_dir)
         try:
-            doc = _parse(path)
-            if doc.doc_id in seen:
-                raise ValueError(f"doc_id {doc.doc_id!r} is already used by {seen[doc.doc_id]}")
+            doc = parse(path)
+            if doc.doc_id in taken:
+                raise ValueError(f"doc_id {doc.doc_id!r} is already used by {taken[doc.doc_id]}")
             doc_chunks = _chunk(doc)
         except recoverable as exc:
-            logger.warning("skipping %s: %s", path, exc)
-            report.errors.append((str(path), str(exc)))
+            logger.info("skipping %s: %s", path, exc)
+            report.errors.append((str(path), getattr(exc, "reason", None) or str(exc)))
             continue
-        seen[doc.doc_id] = str(path)
+        taken[doc.doc_id] = str(path)
         documents.append(doc)
         chunks.extend(doc_chunks)
         report.warnings.extend((str(path), message) for message in doc.warnings)
-    if not documents:
-        details = "; ".join(f"{p}: {m}" for p, m in report.errors)
-        raise IndexBuildError(f"every corpus file failed, index at {index_dir} left unchanged: {details}")
-    report.kept = len(kept)
-    report.removed = len(old_docs) - len(kept) - sum(1 for d in documents if d.doc_id in old_docs)
-    documents = [*kept.values(), *documents]
-    chunks = [c for doc_id in kept for c in old_chunks.get(doc_id, [])] + chunks
+    return documents, chunks
 
+
+def _make_index(
+    documents: list[Document], chunks: list[Chunk], index_dir: Path, embedder: EmbedderLike, report: BuildReport,
+    progress: bool, bm25: BM25Params | None, fusion: FusionParams | None,
+) -> Index:
+    """Embed what is new (vectors of unchanged texts are reused) and build the index in memory."""
     known, old_manifest = _previous_vectors(index_dir, embedder)
     texts = index_texts(chunks, {d.doc_id: d for d in documents})
     vectors, report.embedded, report.reused = embed_texts(texts, embedder, known, progress=progress)
@@ -782,9 +813,12 @@ def build_index(
         {d.doc_id: d for d in documents}, chunks, vectors,
         lambda batch: embed_texts(batch, embedder, known_sentences, progress=progress)[:2],
     )
-    index = Index.create(documents, chunks, vectors, embedder.name, bm25=bm25, fusion=fusion, added_at=added_at,
-                         sentences=sentences)
+    return Index.create(documents, chunks, vectors, embedder.name, bm25=bm25, fusion=fusion, added_at=added_at,
+                        sentences=sentences)
 
+
+def _write(index: Index, index_dir: Path) -> None:
+    """Save ``index`` beside ``index_dir`` and swap it in; on failure the previous index stays."""
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp_dir = _sibling(index_dir, "tmp")
     try:
@@ -798,6 +832,80 @@ def build_index(
                 f"writing the index to {index_dir} failed ({type(exc).__name__}: {exc}); the previous index is unchanged"
             ) from exc
         raise
+
+
+def build_index(
+    paths: list[Path],
+    index_dir: Path,
+    embedder: EmbedderLike,
+    *,
+    progress: bool = False,
+    bm25: BM25Params | None = None,
+    fusion: FusionParams | None = None,
+    existing: Existing = Existing.replace,
+    remove: Iterable[str] = (),
+    parse: Callable[[Path], Document] | None = None,
+    cancel: threading.Event | None = None,
+    writer: str | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> BuildReport:
+    """Parse, chunk, embed and index ``paths`` into ``index_dir``, replacing what is there atomically.
+
+    Vectors of chunks whose text is already in the previous index at ``index_dir`` (same model)
+    are reused, so re-ingesting unchanged files embeds nothing. Files that fail to parse are
+    reported in ``BuildReport.errors``; the others still go in. With ``existing`` keep (or
+    prune), the documents already indexed that are not among ``paths`` stay in the index as
+    they are (prune: unless their file, inside a folder of ``paths``, is gone); a document of
+    ``paths`` replaces the indexed one from the same file. The whole build holds the index's
+    writer lock (:func:`write_lock`): a second writer waits, and builds on this one's result.
+
+    Args:
+        paths: Corpus files and/or folders (expanded by ``citeqa.ingest.pipeline.find_corpus_files``);
+            may be empty when ``remove`` names documents to drop.
+        index_dir: The index directory (created or replaced).
+        embedder: Produces the chunk vectors.
+        progress: Show progress bars on stderr.
+        bm25: BM25 settings (default: the tuned ones).
+        fusion: Hybrid fusion settings stored with the index (default: the tuned ones).
+        existing: What to do with indexed documents not among ``paths`` (default: drop them).
+        remove: Ids of indexed documents to drop (with ``existing`` keep or prune).
+        parse: Reads one file into a Document (default: ``parse_document`` in this process; the
+            service and the CLI pass a bounded worker, ``citeqa.ingest.worker``).
+        cancel: When set, the build stops before its index is swapped in (:class:`BuildCancelled`).
+        writer: Who builds, shown to a writer that has to wait (default: this process's id).
+        on_wait: Called with the other writer's description when this build has to wait for it.
+
+    Raises:
+        IndexBuildError: No corpus file, every given file failed, the index would be empty, or
+            writing failed; the previous index is left intact.
+        BuildCancelled: ``cancel`` was set; the previous index is left intact.
+    """
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    remove = set(remove)
+    with write_lock(index_dir, writer or f"pid {os.getpid()}", on_wait):
+        recover_index(index_dir)
+        _check_replaceable(index_dir)
+        files = _corpus_files(paths)
+        if not files and not remove:
+            raise IndexBuildError(f"no corpus files (.txt, .md, .pdf) found in {[str(p) for p in paths]}")
+        report = BuildReport(index_dir=index_dir)
+        old_docs, old_chunks = _previous_documents(index_dir) if existing != Existing.replace else ({}, {})
+        kept = _kept(old_docs, files, paths, existing, remove)
+        taken = {doc_id: doc.path for doc_id, doc in kept.items()}
+        documents, chunks = _parse_all(files, parse or _parse, taken, report, progress, cancel, index_dir)
+        if files and not documents:
+            details = "; ".join(f"{p}: {m}" for p, m in report.errors)
+            raise IndexBuildError(f"every corpus file failed, index at {index_dir} left unchanged: {details}")
+        report.kept = len(kept)
+        report.removed = len(old_docs) - len(kept) - sum(1 for d in documents if d.doc_id in old_docs)
+        documents = [*kept.values(), *documents]
+        if not documents:
+            raise IndexBuildError(f"the index at {index_dir} would be empty; it is left unchanged")
+        chunks = [c for doc_id in kept for c in old_chunks.get(doc_id, [])] + chunks
+        index = _make_index(documents, chunks, index_dir, embedder, report, progress, bm25, fusion)
+        _check_cancel(cancel, index_dir)
+        _write(index, index_dir)
     report.documents, report.chunks = len(documents), len(chunks)
     report.seconds = time.perf_counter() - started
     logger.info(

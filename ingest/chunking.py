@@ -22,6 +22,10 @@ from citeqa.ingest.sentences import sentence_spans
 logger = logging.getLogger(__name__)
 
 Span = tuple[int, int]
+# A cut inside an over-long sentence goes back to the last space when one lies in the window's
+# last fifth; otherwise (a run of text without spaces) the window is cut where it ends.
+CUT_BACKTRACK = 0.2
+MAX_ROW_CHARS = 4000  # a table row restated for retrieval; longer ones (garbled tables) are clipped
 Sentence = list[Span]  # usually one span; two when a sentence straddles a page-break split
 _TEXT_KINDS = ("paragraph", "list_item", "heading")
 
@@ -45,19 +49,19 @@ def chunk_document(doc: Document, max_chars: int = 900) -> list[Chunk]:
     """
     chunks: list[Chunk] = []
     headings = {(p.start, p.end) for p in doc.paragraphs if p.kind == "heading"}
-    for run, section in _runs(doc):
+    for run, section in _runs(doc, max_chars):
         if section is not None and all(len(para) == 1 and tuple(para[0][0]) in headings for para in run):
             continue  # a heading with no text of its own ("References" above the list)
         for sentences in _pack(doc.text, run, max_chars, headings):
             chunks.append(_text_chunk(doc, sentences, section))
     for p in doc.paragraphs:
         if p.kind == "figure_caption":
-            chunks.append(_make(doc, "caption", p.start, p.end, normalise_ws(doc.text[p.start : p.end]), p.section))
+            chunks.extend(_span_chunks(doc, "caption", p.start, p.end, max_chars, p.section))
     for table in doc.tables:
-        chunks.extend(_table_chunks(doc, table))
+        chunks.extend(_table_chunks(doc, table, max_chars))
     for ref in doc.references:
         start, end = entry_span(doc.text, ref)
-        chunks.append(_make(doc, "reference", start, end, normalise_ws(doc.text[start:end]), "References", refs=[ref.number]))
+        chunks.extend(_span_chunks(doc, "reference", start, end, max_chars, "References", refs=[ref.number]))
     chunks.sort(key=lambda c: (c.start, c.end))
     logger.debug("%s: %d chunks", doc.doc_id, len(chunks))
     return chunks
@@ -93,6 +97,31 @@ def _make(
     )
 
 
+def pieces(text: str, start: int, end: int, max_chars: int) -> list[Span]:
+    """Cut ``text[start:end]`` into spans of at most ``max_chars`` characters, at a space where
+    one is near the limit: however the text is shaped (no sentence end, no space, no newline),
+    no piece is longer than ``max_chars``."""
+    out: list[Span] = []
+    while end - start > max_chars:
+        limit = start + max_chars
+        cut = text.rfind(" ", limit - int(max_chars * CUT_BACKTRACK), limit)
+        cut = cut if cut > start else limit
+        out.append((start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        out.append((start, end))
+    return out
+
+
+def _span_chunks(
+    doc: Document, kind: str, start: int, end: int, max_chars: int, section: str | None, **extra: object
+) -> list[Chunk]:
+    """Chunks of one ``kind`` over ``doc.text[start:end]``: one, or several when it is over ``max_chars``."""
+    return [_make(doc, kind, s, e, normalise_ws(doc.text[s:e]), section, **extra) for s, e in pieces(doc.text, start, end, max_chars)]  # type: ignore[arg-type]
+
+
 def _section_at(doc: Document, pos: int) -> str | None:
     found = None
     for s in doc.sections:
@@ -104,15 +133,16 @@ def _section_at(doc: Document, pos: int) -> str | None:
 # --- running text -------------------------------------------------------------------
 
 
-def _runs(doc: Document) -> list[tuple[list[list[Sentence]], str | None]]:
+def _runs(doc: Document, max_chars: int) -> list[tuple[list[list[Sentence]], str | None]]:
     """Group text paragraphs into runs: same section, only whitespace (or a page-break
-    split) between. Each run is a list of paragraphs, each a list of sentences."""
+    split) between. Each run is a list of paragraphs, each a list of sentences (a sentence
+    over ``max_chars`` is cut in pieces, see :func:`pieces`)."""
     runs: list[tuple[list[list[Sentence]], str | None]] = []
     prev: Paragraph | None = None
     for p in doc.paragraphs:
         if p.kind not in _TEXT_KINDS:
             continue
-        sentences = [[s] for s in sentence_spans(doc.text, p.start, p.end)]
+        sentences = [[piece] for s, e in sentence_spans(doc.text, p.start, p.end) for piece in pieces(doc.text, s, e, max_chars)]
         if not sentences:
             continue
         if prev is not None and p.continuation_of == prev.start and runs:
@@ -181,16 +211,17 @@ def _text_chunk(doc: Document, sentences: list[Sentence], section: str | None) -
 # --- tables -------------------------------------------------------------------------
 
 
-def _table_chunks(doc: Document, table: Table) -> list[Chunk]:
+def _table_chunks(doc: Document, table: Table, max_chars: int) -> list[Chunk]:
     section = _section_at(doc, table.start)
-    caption = normalise_ws(doc.text[table.caption_start : table.caption_end])
-    out = [_make(doc, "caption", table.caption_start, table.caption_end, caption, section, table=table.label)]
+    out = _span_chunks(doc, "caption", table.caption_start, table.caption_end, max_chars, section, table=table.label)
     notes = {fn.marker: normalise_ws(fn.text) for fn in table.footnotes if fn.marker}
     for index, row in enumerate(table.rows):
         text, refs = row_text(table, row, notes)
+        if len(text) > MAX_ROW_CHARS:
+            text = text[: MAX_ROW_CHARS - 1] + "…"
         out.append(_make(doc, "table_row", row.start, row.end, text, section, refs=refs, table=table.label, row=index))
     for fn in table.footnotes:
-        out.append(_make(doc, "footnote", fn.start, fn.end, normalise_ws(doc.text[fn.start : fn.end]), section, table=table.label))
+        out.extend(_span_chunks(doc, "footnote", fn.start, fn.end, max_chars, section, table=table.label))
     return out
 
 

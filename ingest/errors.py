@@ -12,3 +12,10 @@ class IngestError(Exception):
         self.path = Path(path)
         self.reason = reason
         super().__init__(f"cannot ingest {self.path.name} ({self.path}): {reason}")
+
+    def __reduce__(self) -> tuple[type, tuple[Path, str]]:  # sent back from a parse worker
+        return type(self), (self.path, self.reason)
+
+
+class WrongFileType(IngestError):
+    """The file's content is of another type than its name says (a .docx named .pdf)."""

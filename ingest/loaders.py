@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from citeqa.ingest.errors import IngestError
+from citeqa.ingest import sniff
+from citeqa.ingest.errors import IngestError, WrongFileType
+from citeqa.ingest.limits import DEFAULT_LIMITS, ParseLimits, check_document_chars
 from citeqa.ingest.pdf import PdfText
 
 logger = logging.getLogger(__name__)
@@ -14,11 +16,12 @@ TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, ".pdf")
 
 
-def load(path: Path) -> tuple[str, str, PdfText | None]:
+def load(path: Path, limits: ParseLimits = DEFAULT_LIMITS) -> tuple[str, str, PdfText | None]:
     """Read ``path``.
 
     Args:
         path: A .txt, .md or .pdf file.
+        limits: What reading it may cost (pages, characters).
 
     Returns:
         ``(kind, text, pdf)``: kind is "txt", "md" or "pdf"; for a PDF, ``pdf`` holds the page
@@ -26,7 +29,8 @@ def load(path: Path) -> tuple[str, str, PdfText | None]:
 
     Raises:
         IngestError: unsupported extension, unreadable, empty, undecodable, corrupt or
-            encrypted file.
+            encrypted file, or a file whose content is of another type than its name says.
+        LimitExceeded: over one of ``limits``.
     """
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -37,12 +41,20 @@ def load(path: Path) -> tuple[str, str, PdfText | None]:
         raise IngestError(path, f"cannot read the file: {exc.strerror or exc}") from exc
     if not data.strip():
         raise IngestError(path, "the file is empty")
+    actual = sniff.describe(data[: sniff.PDF_HEADER_WINDOW])
     if suffix == ".pdf":
+        if not sniff.is_pdf(data):
+            found = f"it is {actual}" if actual else f"no {sniff.PDF_MAGIC.decode()} header in its first {sniff.PDF_HEADER_WINDOW:,} bytes"
+            raise WrongFileType(path, f"not a PDF: {found}; convert it to PDF (or plain text) first")
         from citeqa.ingest.pdf import extract_pdf
 
-        pdf = extract_pdf(path, data)
+        pdf = extract_pdf(path, data, limits)
         return "pdf", pdf.text, pdf
-    return ("md" if suffix != ".txt" else "txt"), decode_text(path, data), None
+    if actual is not None:
+        raise WrongFileType(path, f"not text: it is {actual}; give it its own extension or convert it to text")
+    text = decode_text(path, data)
+    check_document_chars(path, len(text), limits)
+    return ("md" if suffix != ".txt" else "txt"), text, None
 
 
 def decode_text(path: Path, data: bytes) -> str:

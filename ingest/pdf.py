@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from citeqa.ingest.errors import IngestError
-from citeqa.ingest.pdf_chars import MIN_SIDEWAYS, Line, group_lines, page_chars
+from citeqa.ingest.limits import DEFAULT_LIMITS, Limit, LimitExceeded, ParseLimits, check_document_chars
+from citeqa.ingest.pdf_chars import MIN_SIDEWAYS, Line, PageOverLimit, group_lines, page_chars
 from citeqa.ingest.pdf_front import FrontMatter, is_cover_page, read_front_matter
 from citeqa.ingest.pdf_layout import Page, body_size, remove_furniture
 from citeqa.ingest.pdf_text import Emitter, safe_nfkc
@@ -57,24 +58,29 @@ def _open(path: Path, data: bytes):  # noqa: ANN202 - pypdfium2.PdfDocument
         raise IngestError(path, f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from exc
 
 
-def extract_pdf(path: Path, data: bytes) -> PdfText:
+def extract_pdf(path: Path, data: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> PdfText:
     """Extract the text of a PDF in reading order.
 
     Args:
         path: The file (for messages).
         data: Its bytes.
+        limits: Most pages, characters per page and characters in all.
 
     Returns:
         The :class:`PdfText`; ``pages[i]`` is the (start, end) of page i+1 in ``text``.
 
     Raises:
+        LimitExceeded: too many pages, or characters on a page or in all (checked before
+            the page's layout is read).
         IngestError: corrupt, encrypted or empty PDF, or one without any text layer.
     """
     pdf = _open(path, data)
     try:
         if len(pdf) == 0:
             raise IngestError(path, "the PDF has no pages")
-        pages, warnings = _read_pages(path, pdf)
+        if len(pdf) > limits.max_pages:
+            raise LimitExceeded(path, Limit.pages, f"the PDF has {len(pdf):,} pages", f"{limits.max_pages:,} pages")
+        pages, warnings = _read_pages(path, pdf, limits)
         metadata = _metadata(pdf)
         raw = (_plain_text(pdf, 0), _plain_text(pdf, len(pdf) - 1))
     finally:
@@ -88,6 +94,7 @@ def extract_pdf(path: Path, data: bytes) -> PdfText:
     pages = [page for page in pages if not page.margin]
     front = _front_matter(pages, metadata, early, raw, body)
     emitted = Emitter(pages, body, front.holds, front.title).run()
+    check_document_chars(path, len(emitted.text), limits)
     out = PdfText(
         text=emitted.text, pages=emitted.pages, headings=emitted.headings, front_end=emitted.front_end,
         main_text=emitted.main_text, title=front.title, authors=front.authors, journal=front.journal, year=front.year,
@@ -114,32 +121,61 @@ def _front_matter(
     return front
 
 
-def _read_pages(path: Path, pdf) -> tuple[list[Page], list[str]]:  # noqa: ANN001
+def _read_pages(path: Path, pdf, limits: ParseLimits) -> tuple[list[Page], list[str]]:  # noqa: ANN001
     pages: list[Page] = []
-    warnings: list[str] = []
+    failed: list[int] = []
+    blank: list[int] = []
+    characters = 0
     for index in range(len(pdf)):
         number = index + 1
         try:
             page = pdf[index]
-            groups, has_text = page_chars(page)
+            groups, has_text = page_chars(page, limits.max_page_chars)
             page.close()
+        except PageOverLimit as exc:
+            raise LimitExceeded(path, Limit.page_chars, f"page {number} holds {exc.count:,} characters",
+                                f"{limits.max_page_chars:,} per page") from exc
         except Exception as exc:  # noqa: BLE001 - one bad page should not sink the document
-            message = f"{path.name} page {number}: text extraction failed ({type(exc).__name__}: {exc})"
-            logger.warning(message)
-            warnings.append(message)
+            logger.debug("%s page %d: text extraction failed (%s: %s)", path.name, number, type(exc).__name__, exc)
+            failed.append(number)
             pages.append(Page(number, 0, 0, [], False))
             continue
+        characters += sum(len(chars) for chars, _ in groups)
+        check_document_chars(path, characters, limits)
         parts = [Page(number, w, h, group_lines(chars, number), has_text) for chars, (w, h) in groups]
         # Sideways text of some length (a landscape table) is a part of its own; a margin note
         # only tells furniture apart (it is repeated on other pages, set upright there).
         for part, (chars, _) in zip(parts[1:], groups[1:]):
             part.margin = len(part.lines) < _MIN_SIDEWAYS_LINES or len(chars) < MIN_SIDEWAYS
         if not any(part.lines for part in parts if not part.margin):
-            message = f"{path.name} page {number}: no text layer (a scanned image?); its text is missing — run OCR to include it"
-            logger.warning(message)
-            warnings.append(message)
+            blank.append(number)
         pages.extend(part for part in parts if part.lines or part is parts[0])
+    warnings = []
+    if failed:
+        warnings.append(f"{path.name} {_pages_phrase(failed)}: text extraction failed; that text is missing")
+    if blank:
+        warnings.append(
+            f"{path.name} {_pages_phrase(blank)}: no text layer (a scanned image?); that text is missing — run OCR to include it"
+        )
+    for warning in warnings:
+        logger.info(warning)
     return pages, warnings
+
+
+MAX_LISTED_RANGES = 10  # a warning names this many page ranges, then counts the rest (no log floods)
+
+
+def _pages_phrase(numbers: list[int]) -> str:
+    """``"page 3"``, ``"pages 3, 5–9"`` or ``"pages 3, 5–9, … (412 pages)"``."""
+    ranges: list[list[int]] = []
+    for n in numbers:
+        if ranges and n == ranges[-1][1] + 1:
+            ranges[-1][1] = n
+        else:
+            ranges.append([n, n])
+    shown = [str(a) if a == b else f"{a}–{b}" for a, b in ranges[:MAX_LISTED_RANGES]]
+    more = f", … ({len(numbers):,} pages)" if len(ranges) > MAX_LISTED_RANGES else ""
+    return f"{'page' if len(numbers) == 1 else 'pages'} {', '.join(shown)}{more}"
 
 
 def _plain_text(pdf, index: int) -> str:  # noqa: ANN001

@@ -133,11 +133,28 @@ def _orientation(m: pdfium_c.FS_MATRIX) -> int | None:
 MIN_SIDEWAYS = 150  # characters: less text than this in another direction is margin furniture or labels
 
 
-def page_chars(page: pdfium.PdfPage) -> tuple[list[tuple[list[Char], tuple[float, float]]], bool]:
+class PageOverLimit(Exception):
+    """A page holds more characters than it may (``count`` of them): it is not read."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"{count:,} characters on the page")
+        self.count = count
+
+
+def page_chars(
+    page: pdfium.PdfPage, max_chars: int | None = None
+) -> tuple[list[tuple[list[Char], tuple[float, float]]], bool]:
     """The visible, non-generated characters of a page, grouped by text direction.
 
     Text set sideways (a landscape table) is read turned upright, as is text in any other
     direction (a margin note, axis labels: the caller tells them apart).
+
+    Args:
+        page: The page.
+        max_chars: Most characters the page may hold; a page with more is not read.
+
+    Raises:
+        PageOverLimit: The page holds more than ``max_chars`` characters.
 
     Returns:
         ``(groups, has_text)``: each group is ``(chars, (width, height))`` in the coordinates of
@@ -149,6 +166,8 @@ def page_chars(page: pdfium.PdfPage) -> tuple[list[tuple[list[Char], tuple[float
         width, height = page.get_size()
         handle = textpage.raw
         n = pdfium_c.FPDFText_CountChars(handle)
+        if max_chars is not None and n > max_chars:
+            raise PageOverLimit(n)
         box = pdfium_c.FS_RECTF()
         matrix = pdfium_c.FS_MATRIX()
         flags = ctypes.c_int()
@@ -224,21 +243,22 @@ def group_lines(chars: list[Char], page_number: int, gap_factor: float = 0.9) ->
     raw_lines: list[list[Char]] = []
     current: list[Char] = []
     top = bottom = 0.0
+    largest = 0.0  # the largest size of the current line's characters (kept as it grows: linear time)
+    last_x1 = 0.0  # the right edge of its last character that is not a space
     for ch in chars:
         if ch.text == " ":
             if current:
                 current.append(ch)
             continue
-        if current and (
-            not _same_line(ch, top, bottom) or ch.x0 < _last_x1(current) - max(ch.size, 1.0)
-        ):
+        if current and (not _same_line(ch, top, bottom) or ch.x0 < last_x1 - max(ch.size, 1.0)):
             raw_lines.append(current)
             current = []
         if not current:
-            top, bottom = ch.top, ch.bottom
-        elif ch.size >= _body_size(current) * _SUPER_SIZE:
+            top, bottom, largest = ch.top, ch.bottom, 0.0
+        elif ch.size >= largest * _SUPER_SIZE:
             top, bottom = min(top, ch.top), max(bottom, ch.bottom)
         current.append(ch)
+        largest, last_x1 = max(largest, ch.size), ch.x1
     if current:
         raw_lines.append(current)
     lines = [_make_line(cs, page_number) for cs in _merge_same_baseline(raw_lines)]
@@ -281,18 +301,6 @@ def _attach_accents(chars: list[Char], window: int = 8) -> list[Char]:
                 out[best].text = composed
                 drop.add(i)
     return [c for k, c in enumerate(out) if k not in drop]
-
-
-def _last_x1(chars: list[Char]) -> float:
-    for ch in reversed(chars):
-        if ch.text != " ":
-            return ch.x1
-    return 0.0
-
-
-def _body_size(chars: list[Char]) -> float:
-    sizes = [c.size for c in chars if c.text != " "]
-    return max(sizes) if sizes else 0.0
 
 
 def _merge_same_baseline(raw: list[list[Char]]) -> list[list[Char]]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
 from citeqa.ingest.chunking import chunk_document
+from citeqa.ingest.limits import DEFAULT_LIMITS, ParseLimits
 from citeqa.ingest.lines import split_lines
 from citeqa.ingest.loaders import SUPPORTED_SUFFIXES, load
 from citeqa.ingest.markers import find_citations, link_citations
@@ -20,12 +22,15 @@ from citeqa.ingest.tables import find_tables
 
 logger = logging.getLogger(__name__)
 
+MAX_TITLE_CHARS = 500  # longer than any real title (the longest in the shared PDFs is ~200): a run of text, not a title
+
 __all__ = ["chunk_document", "find_corpus_files", "ingest_file", "parse_document", "parse_text", "slugify"]
 
 
 def slugify(name: str) -> str:
-    """Turn a file stem into a doc id: lower case, runs of other characters → ``-``."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "doc"
+    """Turn a file stem into a doc id: letters and digits of any script in lower case (NFC), runs of
+    other characters → ``-`` ("Überblick–研究" → "überblick-研究")."""
+    return re.sub(r"[\W_]+", "-", unicodedata.normalize("NFC", name).casefold()).strip("-") or "doc"
 
 
 def parse_text(
@@ -81,6 +86,8 @@ def parse_text(
         doc.authors = layout.authors or doc.authors
         doc.journal, doc.year, doc.doi = layout.journal, layout.year, layout.doi
         doc.warnings = list(layout.warnings)
+    if doc.title and len(doc.title) > MAX_TITLE_CHARS:
+        doc.title = None  # every chunk is indexed with its document's title: it must be one
     link_citations(doc, structure.body_start)
     if doc.pages:
         for item in (*doc.paragraphs, *doc.tables):
@@ -88,21 +95,23 @@ def parse_text(
     return doc
 
 
-def parse_document(path: Path, doc_id: str | None = None) -> Document:
+def parse_document(path: Path, doc_id: str | None = None, limits: ParseLimits = DEFAULT_LIMITS) -> Document:
     """Read and parse one .txt, .md or .pdf file.
 
     Args:
         path: The file.
         doc_id: The id to give it (default: slug of the file stem, e.g. "review").
+        limits: What reading it may cost (pages, characters).
 
     Returns:
         The Document; ``sha256`` is the hash of the file's bytes.
 
     Raises:
-        IngestError: the file cannot be read (message names the file and the cause).
+        IngestError: the file cannot be read (message names the file and the cause), or is
+            over one of ``limits`` (``LimitExceeded``).
     """
     path = Path(path)
-    kind, text, layout = load(path)
+    kind, text, layout = load(path, limits)
     doc = parse_text(text, doc_id or slugify(path.stem), str(path), kind, layout=layout)
     doc.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
     logger.info(

@@ -10,6 +10,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# FastAPI's TestClient sends "Host: testserver"; the service refuses names it does not know (DNS rebinding).
+os.environ.setdefault("CITEQA_ALLOWED_HOSTS", "testserver")
 
 REPO = Path(__file__).resolve().parent.parent
 REVIEW = REPO / "corpus" / "review.txt"

@@ -44,3 +44,14 @@ def engine_over(root: Path, texts: dict[str, str], embedder, pack: str = "clinic
         (corpus / name).write_text(text, encoding="utf-8")
     build_index([corpus], root / "index", embedder)
     return Engine(load_index(root / "index"), embedder, load_vocabulary(pack))
+
+
+CSP_VIOLATION = "Content Security Policy"  # how Chromium's console words a blocked script, style, image or request
+
+
+def console_errors(page) -> list[str]:
+    """A list that fills with ``page``'s console errors and uncaught exceptions (CSP violations among them)."""
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors

@@ -14,6 +14,7 @@ import uvicorn
 
 from citeqa.api.app import create_app
 from citeqa.api.manager import EngineManager
+from citeqa.api.server import uvicorn_options
 from citeqa.api.testing import FakeEngine, fake_engine_factory
 from citeqa.index.store import load_index
 from citeqa.index.testing import HashEmbedder
@@ -28,7 +29,9 @@ def _load(index_dir: Path, model: str) -> FakeEngine:
 def main(corpus: str, index: str, port: str) -> None:
     settings = Settings(corpus_dir=Path(corpus), index_dir=Path(index), model="test-hash-embedder")
     manager = EngineManager(settings, loader=_load, engine_factory=fake_engine_factory)
-    uvicorn.run(create_app(settings, manager=manager), host="127.0.0.1", port=int(port), log_level="warning")
+    uvicorn.run(
+        create_app(settings, manager=manager), host="127.0.0.1", port=int(port), log_level="warning", **uvicorn_options()
+    )
 
 
 if __name__ == "__main__":

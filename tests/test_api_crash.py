@@ -49,8 +49,8 @@ class Service:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
-    def start(self, crash_at: str | None = None) -> None:
-        env = {**os.environ, CRASH_ENV: crash_at or ""}
+    def start(self, crash_at: str | None = None, **settings: str) -> None:
+        env = {**os.environ, CRASH_ENV: crash_at or "", **{f"CITEQA_{k.upper()}": v for k, v in settings.items()}}
         args = [sys.executable, str(SERVE), str(self.settings.corpus_dir), str(self.settings.index_dir), str(self.port)]
         self.proc = subprocess.Popen(args, env=env)
         deadline = time.monotonic() + 60
@@ -83,7 +83,7 @@ class Service:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             jobs = http.get("/v1/jobs").json()["jobs"]
-            if all(j["state"] in ("done", "failed") for j in jobs):
+            if all(j["state"] in ("done", "failed", "cancelled") for j in jobs):
                 return jobs
             time.sleep(0.05)
         raise AssertionError(f"jobs did not finish: {jobs}")
@@ -99,7 +99,7 @@ class Service:
         jobs = self.settings.jobs_folder()
         assert sorted(p.suffix for p in jobs.iterdir()) == [".json"] * len(list(jobs.iterdir())), list(jobs.iterdir())
         live = Path(self.settings.index_dir).resolve()
-        kept = {live, jobs, live.parent / ".index.lock"}
+        kept = {live, jobs, live.parent / ".index.lock", live.parent / ".index.write.lock"}
         hidden = [p.name for p in live.parent.iterdir() if p.name.startswith(".index.") and p not in kept]
         assert hidden == [], hidden
         assert {d["doc_id"] for d in listing["documents"]} == set(index.documents)
@@ -150,7 +150,7 @@ def test_kill_mid_body_changes_nothing(service):
     service.start()
     with socket.create_connection(("127.0.0.1", service.port)) as sock:
         head = (
-            "POST /v1/documents HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+            "POST /v1/documents HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=b\r\n"
             "Content-Length: 100000\r\n\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"z.txt\"\r\n\r\n"
         )
         sock.sendall(head.encode() + NEW_DOC)
@@ -173,3 +173,31 @@ def test_kill_during_a_deletion_then_restart(service):
         assert jobs[0]["state"] == "done" and jobs[0]["result"]["action"] == "deleted"
         assert service.check_consistent(http) == {"review"}
         assert http.get("/v1/documents/second").status_code == 404
+
+
+def test_sigterm_during_a_job_stops_within_30_s_and_the_job_resumes_after_a_restart(service):
+    import signal
+
+    from hostile_files import text_bomb
+
+    lifted = {"max_page_chars": "10000000"}  # the text bomb is read (for seconds), not refused
+    service.start(**lifted)
+    with httpx.Client(base_url=service.url, timeout=30) as http:
+        job = http.post("/v1/documents", files={"file": ("slow.pdf", text_bomb(), "application/pdf")}).json()
+        deadline = time.monotonic() + 30
+        while http.get(f"/v1/jobs/{job['id']}").json()["state"] != "parsing" and time.monotonic() < deadline:
+            time.sleep(0.05)
+    started = time.monotonic()
+    service.proc.send_signal(signal.SIGTERM)  # type: ignore[union-attr]
+    # uvicorn shuts down (the lifespan stops the job), then re-raises the signal it caught
+    assert service.proc.wait(timeout=30) in (0, -signal.SIGTERM)  # type: ignore[union-attr]
+    assert time.monotonic() - started < 30
+    assert not (Path(service.settings.corpus_dir) / "slow.pdf").exists()
+    service.start(**lifted)
+    with httpx.Client(base_url=service.url, timeout=30) as http:
+        [final] = service.wait_for_jobs(http)
+        assert final["id"] == job["id"] and final["note"] == "resumed after a restart", final
+        assert final["state"] == "done", final
+        assert service.check_consistent(http) == {"review", "second", "slow"}
+        longest = max(len(hit["text"]) for hit in http.get("/v1/search", params={"q": "AAAA", "k": 50}).json()["results"])
+        assert longest <= 900

@@ -239,12 +239,12 @@ def test_surrogates_in_query_and_path_are_harmless(server):
 
 def test_options_and_405_list_every_method(client):
     r = client.options("/v1/documents")
-    assert r.status_code == 204 and r.headers["allow"] == "GET, OPTIONS, POST"
-    assert client.options("/v1/documents/review").headers["allow"] == "DELETE, GET, OPTIONS"
+    assert r.status_code == 204 and r.headers["allow"] == "GET, HEAD, OPTIONS, POST"
+    assert client.options("/v1/documents/review").headers["allow"] == "DELETE, GET, HEAD, OPTIONS"
     assert client.options("/v1/ask").headers["allow"] == "OPTIONS, POST"
     assert client.options("/nowhere").status_code == 404
     r = client.put("/v1/documents")
-    assert r.status_code == 405 and r.headers["allow"] == "GET, OPTIONS, POST"
+    assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD, OPTIONS, POST"
     assert "GET, POST" in r.json()["detail"]
 
 
@@ -375,7 +375,7 @@ def test_a_client_gone_mid_upload_leaves_no_job_and_no_file(server):
         docs_before = http.get("/v1/documents").json()
     with socket.create_connection(("127.0.0.1", server.port)) as sock:
         sock.sendall(
-            b"POST /v1/documents HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+            b"POST /v1/documents HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=b\r\n"
             b"Content-Length: 50000\r\n\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"gone.txt\"\r\n\r\n"
             + NEW_DOC
         )

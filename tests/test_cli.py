@@ -72,11 +72,29 @@ def test_ingest_defaults_to_the_corpus_dir(hashed, corpus, tmp_path, monkeypatch
     assert (tmp_path / "envidx" / "manifest.json").is_file()
 
 
-def test_ingest_names_bad_files_but_succeeds(hashed, corpus, tmp_path):
+def test_ingest_indexes_the_good_files_names_each_bad_one_once_and_exits_1(hashed, corpus, tmp_path):
     (corpus / "broken.pdf").write_bytes(b"%PDF-1.4 not really a pdf")
+    from hostile_files import word_document
+
+    (corpus / "letter.pdf").write_bytes(word_document())
     result = invoke("--index", str(tmp_path / "i"), "ingest", str(corpus), "--no-progress")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.count("broken.pdf") == 1 and "corrupt or unreadable PDF" in result.stderr
+    assert result.stderr.count("letter.pdf") == 1 and "not a PDF: it is a Word document (.docx)" in result.stderr
+    assert "indexed 1 document(s)" in result.stdout and "2 file(s) failed" in result.stdout
+    result = invoke("--index", str(tmp_path / "i"), "ingest", str(corpus), "--no-progress", "--json")
+    assert result.exit_code == 1
+    outcome = json.loads(result.stdout)
+    assert outcome["documents"] == 1 and outcome["embedded"] == 0 and outcome["reused"] > 0
+    assert sorted(Path(f["path"]).name for f in outcome["failed"]) == ["broken.pdf", "letter.pdf"]
+    assert "Word document" in next(f["error"] for f in outcome["failed"] if f["path"].endswith("letter.pdf"))
+
+
+def test_ingest_json_on_success_exits_0(hashed, corpus, tmp_path):
+    result = invoke("--index", str(tmp_path / "i"), "ingest", str(corpus), "--no-progress", "--json")
     assert result.exit_code == 0, result.output
-    assert "broken.pdf" in result.stderr and "1 document(s)" in result.stdout
+    outcome = json.loads(result.stdout)
+    assert outcome["documents"] == 1 and outcome["failed"] == [] and outcome["chunks"] > 50
 
 
 def test_ingest_fails_when_nothing_indexable(hashed, tmp_path):

@@ -53,7 +53,7 @@ def _build_in_subprocess(corpus: Path, index: Path, crash_at: str | None) -> int
 
 def _debris(index: Path) -> list[str]:
     """Hidden siblings of the index other than its live version, its lock file and the jobs folder."""
-    kept = {index.resolve(), index.parent / ".index.lock", index.parent / ".index.jobs"}
+    kept = {index.resolve(), index.parent / ".index.lock", index.parent / ".index.write.lock", index.parent / ".index.jobs"}
     return sorted(p.name for p in index.parent.iterdir() if p.name.startswith(".") and p not in kept)
 
 

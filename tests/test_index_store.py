@@ -52,9 +52,9 @@ def _results(retriever: Retriever, mode: str) -> list[tuple[str, float]]:
 
 
 def _debris(folder: Path, idx_dir: Path) -> list[str]:
-    """Hidden entries of ``folder`` other than the version ``idx_dir`` points at and its lock file."""
-    live, lock = idx_dir.resolve(), folder / f".{idx_dir.name}.lock"
-    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".") and p not in (live, lock))
+    """Hidden entries of ``folder`` other than the version ``idx_dir`` points at and its lock files."""
+    live, locks = idx_dir.resolve(), {folder / f".{idx_dir.name}.lock", folder / f".{idx_dir.name}.write.lock"}
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".") and p != live and p not in locks)
 
 
 def test_build_writes_layout_and_manifest(tmp_path, corpus):

@@ -14,7 +14,7 @@ import pytest
 
 from citeqa.api.app import create_app
 from citeqa.api.testing import ServerThread
-from helpers import indexed_review
+from helpers import console_errors, indexed_review
 
 pytestmark = pytest.mark.slow
 
@@ -38,6 +38,7 @@ def _screenshot(page, name: str) -> Path:
 
 def test_ask_shows_value_quote_and_reference(server, browser):
     page = browser.new_page(viewport={"width": 1100, "height": 900})
+    errors = console_errors(page)  # a CSP violation (inline script or style) is one
     page.goto(server.url + "/")
     box = page.get_by_label("Question or search terms")
     box.fill("epcoritamab post-CAR-T CR rate")
@@ -55,6 +56,7 @@ def test_ask_shows_value_quote_and_reference(server, browser):
     assert path.stat().st_size > 10_000
     if os.environ.get("CITEQA_SCREENSHOT_DOCS"):
         shutil.copyfile(path, REPO / "docs" / "screenshot.png")
+    assert errors == []
     page.close()
 
 
@@ -98,6 +100,7 @@ def test_error_message_is_shown(server, browser):
 
 def test_a_cited_table_cell_is_shown_lit_in_its_table(server, browser):
     page = browser.new_page(viewport={"width": 1100, "height": 900})
+    errors = console_errors(page)
     page.goto(server.url + "/")
     box = page.get_by_label("Question or search terms")
     box.fill("epcoritamab post-CAR-T CR rate")
@@ -119,4 +122,5 @@ def test_a_cited_table_cell_is_shown_lit_in_its_table(server, browser):
     assert table.locator("tfoot").inner_text().strip() != ""
     assert "\t" not in table.inner_text().split("\n")[0]
     _screenshot(page, "web-table-cell.png")
+    assert errors == []
     page.close()

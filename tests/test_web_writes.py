@@ -4,7 +4,10 @@
   ``fetch(..., {mode: "no-cors"})``, which needs no preflight — is refused and the corpus is unchanged;
 * the page's upload control adds a document and shows the job's progress, asking for the API key
   when the service has one;
-* ``/docs`` renders with every request kept on the service (no CDN).
+* with a read key, the page asks for it when a read answers 401 and then sends it on every request;
+* a page reached under another name (DNS rebinding) is refused;
+* ``/docs`` and ``/redoc`` render under their Content-Security-Policy with every request kept on the
+  service (no CDN).
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ import pytest
 from citeqa.api.app import create_app
 from citeqa.api.testing import ServerThread, build_fake_engine, fake_manager, free_port
 from citeqa.settings import Settings
-from helpers import snapshot
+from conftest import CHROMIUM, CHROMIUM_ARGS
+from helpers import CSP_VIOLATION, console_errors, snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -98,7 +102,7 @@ def test_page_uploads_a_document_and_shows_the_job(tmp_path, review_path, browse
         page = browser.new_page()
         _upload(page, server.url, NEW_DOC)
         status = page.locator("#upload-status")
-        page.wait_for_function("/added|failed/.test(document.getElementById('upload-status').textContent)",
+        page.wait_for_function("() => /added|failed/.test(document.getElementById('upload-status').textContent)",
                                timeout=30_000)
         assert status.inner_text().startswith("zanubrutinib.txt: added; the index holds 2 documents")
         assert page.locator("#upload-progress").evaluate("p => p.value === p.max")
@@ -109,7 +113,7 @@ def test_page_uploads_a_document_and_shows_the_job(tmp_path, review_path, browse
         with httpx.Client(base_url=server.url) as http:
             assert {d["doc_id"] for d in http.get("/v1/documents").json()["documents"]} == {"review", "zanubrutinib"}
         _upload(page, server.url, "   ", name="blank.txt")  # a failing job: its reason is shown
-        page.wait_for_function("/failed|refused/.test(document.getElementById('upload-status').textContent)",
+        page.wait_for_function("() => /failed|refused/.test(document.getElementById('upload-status').textContent)",
                                timeout=30_000)
         assert "blank.txt" in status.inner_text() and "empty" in status.inner_text()
         assert "error" in status.get_attribute("class")
@@ -129,11 +133,13 @@ def test_page_asks_for_the_api_key_when_one_is_set(tmp_path, review_path, browse
             files=[{"name": "zanu.txt", "mimeType": "text/plain", "buffer": NEW_DOC.encode()}]
         )
         page.get_by_role("button", name="Upload").click()
-        page.wait_for_function("/refused/.test(document.getElementById('upload-status').textContent)", timeout=30_000)
+        page.wait_for_function("() => /refused/.test(document.getElementById('upload-status').textContent)",
+                               timeout=30_000)
         assert "X-API-Key" in page.locator("#upload-status").inner_text()
         key.fill("s3cret")
         page.get_by_role("button", name="Upload").click()
-        page.wait_for_function("/added/.test(document.getElementById('upload-status').textContent)", timeout=30_000)
+        page.wait_for_function("() => /added/.test(document.getElementById('upload-status').textContent)",
+                               timeout=30_000)
         with httpx.Client(base_url=server.url) as http:
             assert http.get("/v1/documents").json()["count"] == 2
         page.close()
@@ -153,9 +159,82 @@ def test_docs_render_offline(tmp_path, review_path, browser):
                 route.abort()
 
         page.route("**/*", only_local)
+        errors = console_errors(page)
         page.goto(server.url + "/docs")
         page.wait_for_selector(".opblock", timeout=30_000)
         assert page.locator(".opblock").count() >= 10
         assert "/v1/jobs/{job_id}" in page.content()
         assert elsewhere == []
+        assert not [e for e in errors if CSP_VIOLATION in e]  # Swagger UI's set-up script ran by its hash
         page.close()
+
+
+def test_redoc_renders_under_its_policy(tmp_path, review_path, browser):
+    settings, server = _service(tmp_path, review_path)
+    with server:
+        page = browser.new_page()
+        errors = console_errors(page)
+        page.goto(server.url + "/redoc")
+        page.wait_for_selector("h2", timeout=30_000)
+        assert page.locator("h2").count() >= 5
+        # Only ReDoc's "by Redocly" logo, from its CDN, is blocked; scripts and styles all ran.
+        blocked = [e for e in errors if CSP_VIOLATION in e]
+        assert all("img-src" in e and "cdn.redoc.ly" in e for e in blocked), blocked
+        page.close()
+
+
+def test_page_asks_for_the_read_key_and_sends_it(tmp_path, review_path, browser):
+    settings, server = _service(tmp_path, review_path, read_key="r3ad")
+    with server:
+        page = browser.new_page()
+        errors = console_errors(page)
+        page.goto(server.url + "/")
+        key = page.get_by_label("Access key")
+        assert not key.is_visible()
+        box = page.get_by_label("Question or search terms")
+        box.fill("epcoritamab post-CAR-T CR rate")
+        box.press("Enter")
+        key.wait_for(state="visible")
+        assert "X-API-Key" in page.locator("#status").inner_text()
+        assert page.evaluate("document.activeElement.id") == "key"  # focus moved to the key
+        key.fill("wrong")
+        key.press("Enter")
+        page.wait_for_function("() => /wrong X-API-Key/.test(document.getElementById('status').textContent)",
+                               timeout=30_000)
+        key.wait_for(state="visible")
+        key.fill("r3ad")
+        page.get_by_role("button", name="Use key").click()  # the question is asked again with the key
+        page.wait_for_selector("article.answer", timeout=30_000)
+        assert not key.is_visible()
+        page.reload()  # the key is kept for the tab: no more asking
+        page.get_by_label("Search (ranked passages)").check()
+        box.fill("glofitamab CR rate")
+        box.press("Enter")
+        page.wait_for_selector("li.passage", timeout=30_000)
+        assert not key.is_visible()
+        _upload(page, server.url, NEW_DOC)  # with only a read key, writes send it too
+        page.wait_for_function(
+            "() => /added|refused|failed/.test(document.getElementById('upload-status').textContent)", timeout=30_000
+        )
+        assert "added" in page.locator("#upload-status").inner_text()
+        assert not [e for e in errors if CSP_VIOLATION in e]
+        page.close()
+
+
+def test_a_page_reached_under_another_name_is_refused(tmp_path, review_path, browser):
+    """DNS rebinding: the browser resolves evil.example to this machine and sends ``Host: evil.example``."""
+    settings, server = _service(tmp_path, review_path)
+    rebinding = browser.browser_type.launch(
+        executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP evil.example 127.0.0.1"]
+    )
+    try:
+        with server:
+            page = rebinding.new_page()
+            refused = page.goto(f"http://evil.example:{server.port}/")
+            assert refused is not None and refused.status == 421
+            assert "evil.example" in page.content() and "CITEQA_ALLOWED_HOSTS" in page.content()
+            ok = page.goto(f"http://localhost:{server.port}/")
+            assert ok is not None and ok.status == 200
+            page.close()
+    finally:
+        rebinding.close()

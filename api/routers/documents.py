@@ -9,16 +9,27 @@ from typing import Annotated, BinaryIO
 from fastapi import APIRouter, HTTPException, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from citeqa.api import views
 from citeqa.api.deps import EngineDep, ManagerDep, SettingsDep
 from citeqa.api.jobs import Job, JobState
 from citeqa.api.manager import ChangeError, NotReady
 from citeqa.api.schemas import DocumentDetailOut, DocumentList, ErrorOut, JobErrorOut, JobOut
-from citeqa.api.security import WriteAccessDep
+from citeqa.api.security import READ_ACCESS, WriteAccessDep
 from citeqa.faults import crash_point
 
 logger = logging.getLogger(__name__)
+
+
+class CorpusPathConvertor(StringConvertor):
+    """A document id or a corpus-relative file name (``sub/notes.txt``): any characters, slashes
+    and newlines included (Starlette's ``path`` stops at a newline)."""
+
+    regex = "(?s:.+)"
+
+
+register_url_convertor("corpus_path", CorpusPathConvertor())
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
@@ -35,14 +46,16 @@ Wait = Annotated[
 ]
 
 
-@router.get("", response_model=DocumentList, responses=NOT_READY, summary="List the indexed documents")
+@router.get(
+    "", response_model=DocumentList, responses=NOT_READY, summary="List the indexed documents", dependencies=[READ_ACCESS]
+)
 def list_documents(engine: EngineDep, manager: ManagerDep, settings: SettingsDep) -> dict:
     """Every indexed document (title, type, pages, chunk count, hash, when added) and the corpus
     files that are not indexed, with the reason."""
     docs = views.list_documents(engine.index)
     if not settings.show_paths:
         for doc in docs:
-            doc["path"] = Path(doc["path"]).name if doc.get("path") else None
+            doc["path"] = manager.shown_name(doc["path"]) if doc.get("path") else None
     unindexed = [{"filename": u.filename, "reason": u.reason} for u in manager.unindexed.values()]
     return {"count": len(docs), "documents": docs, "unindexed": unindexed}
 
@@ -52,14 +65,15 @@ def list_documents(engine: EngineDep, manager: ManagerDep, settings: SettingsDep
     response_model=DocumentDetailOut,
     responses={404: {"model": ErrorOut, "description": "Unknown id"}, **NOT_READY},
     summary="One document",
+    dependencies=[READ_ACCESS],
 )
-def get_document(doc_id: str, engine: EngineDep, settings: SettingsDep) -> dict:
+def get_document(doc_id: str, engine: EngineDep, manager: ManagerDep, settings: SettingsDep) -> dict:
     """One document's metadata, section titles, tables and reference count."""
     detail = views.document_detail(engine.index, doc_id)
     if detail is None:
         raise HTTPException(status_code=404, detail=f"no document {doc_id!r}")
     if not settings.show_paths and detail.get("path"):
-        detail["path"] = Path(detail["path"]).name
+        detail["path"] = manager.shown_name(detail["path"])
     return detail
 
 
@@ -128,7 +142,7 @@ async def upload_document(
 
 
 @router.delete(
-    "/{doc_id}",
+    "/{doc_id:corpus_path}",
     response_model=JobOut,
     status_code=202,
     responses={
@@ -140,7 +154,9 @@ async def upload_document(
 )
 async def delete_document(doc_id: str, _access: WriteAccessDep, manager: ManagerDep, wait: Wait = 0) -> JSONResponse:
     """Queue a job that moves the document's file out of the corpus folder, rebuilds the index and
-    swaps it in. `doc_id` may also be the file name of a corpus file listed as unindexed."""
+    swaps it in. `doc_id` is a document id, or a file name exactly as the listing shows it (its
+    path inside the corpus folder, e.g. `sub/notes.txt`), of an indexed or an unindexed file:
+    only that file is removed, never another of the same base name."""
     try:
         job = manager.queue_delete(doc_id)
     except ChangeError as exc:

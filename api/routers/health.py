@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from citeqa.api.deps import ManagerDep
 from citeqa.api.manager import EngineManager
 from citeqa.api.schemas import HealthOut, ReadyOut
+from citeqa.api.security import write_access
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def readyz(manager: ManagerDep) -> JSONResponse | dict:
     CITEQA_SHOW_PATHS."""
     common = {
         "index_dir": _shown_path(manager, manager.settings.index_dir),
-        "writes": "api-key" if manager.settings.api_key else "same-origin",
+        "writes": write_access(manager.settings).value,
         "jobs_pending": sum(1 for j in manager.jobs.all() if not j.state.final),
         "unindexed": len(manager.unindexed),
     }

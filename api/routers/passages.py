@@ -10,10 +10,11 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from citeqa.api import views
 from citeqa.api.deps import EngineDep
 from citeqa.api.schemas import ErrorOut, PassageOut, ReferenceDetailOut
+from citeqa.api.security import READ_ACCESS
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/v1", tags=["passages"])
+router = APIRouter(prefix="/v1", tags=["passages"], dependencies=[READ_ACCESS])
 
 NOT_FOUND = {404: {"model": ErrorOut, "description": "Unknown id"}, 503: {"model": ErrorOut, "description": "Index not loaded"}}
 

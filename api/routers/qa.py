@@ -10,10 +10,11 @@ from fastapi import APIRouter, Query
 from citeqa.api import views
 from citeqa.api.deps import EngineDep, SettingsDep
 from citeqa.api.schemas import MAX_K, MAX_QUESTION_CHARS, AnswerOut, AskRequest, ErrorOut, Mode, SearchResponse
+from citeqa.api.security import READ_ACCESS
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/v1", tags=["questions"])
+router = APIRouter(prefix="/v1", tags=["questions"], dependencies=[READ_ACCESS])
 
 ERRORS = {422: {"model": ErrorOut, "description": "Invalid input"}, 503: {"model": ErrorOut, "description": "Index not loaded"}}
 BODY_ERRORS = {
