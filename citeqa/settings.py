@@ -111,12 +111,11 @@ class Settings(BaseSettings):
     @field_validator("api_key", "read_key")
     @classmethod
     def _header_safe(cls, value: str | None, info: ValidationInfo) -> str | None:
-        """A key must be sendable as an HTTP header value: visible ASCII, no spaces around it."""
-        if value is None:
+        """A key must be sendable as an HTTP header value: visible ASCII, no spaces around it. An empty
+        value (``CITEQA_API_KEY=``) means no key, as an unset variable does."""
+        if not value:
             return None
         variable = f"CITEQA_{str(info.field_name).upper()}"
-        if not value:
-            raise ValueError(f"{variable} is set but empty; unset it or give a key")
         bad = next((c for c in value if not HEADER_SAFE.fullmatch(c)), None)
         if bad is not None:
             raise ValueError(

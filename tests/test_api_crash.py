@@ -77,7 +77,11 @@ class Service:
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
-            self.proc.wait(timeout=30)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # never leave a service running after its test
+                self.proc.kill()
+                self.proc.wait(timeout=30)
 
     def wait_for_jobs(self, http: httpx.Client) -> list[dict]:
         deadline = time.monotonic() + 60

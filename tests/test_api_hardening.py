@@ -417,6 +417,13 @@ def no_model(monkeypatch):
 def test_settings_refuse_a_non_ascii_api_key():
     with pytest.raises(ValidationError, match="CITEQA_API_KEY"):
         Settings(api_key="clé")
+    with pytest.raises(ValidationError, match="CITEQA_READ_KEY contains ' '"):
+        Settings(read_key="two words")
+
+
+def test_an_empty_key_means_no_key(monkeypatch):
+    monkeypatch.setenv("CITEQA_API_KEY", "")  # as `CITEQA_API_KEY=` in a compose file
+    assert Settings().api_key is None
 
 
 def test_serve_refuses_a_non_ascii_api_key(no_model, monkeypatch, tmp_path):
