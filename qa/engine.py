@@ -116,16 +116,17 @@ class Engine:
             options: Multiple-choice options: the answer's ``choice`` is the one a cited quote states,
                 or None with ``abstained`` and reason "insufficient information".
         """
-        q = self.analyse(question)
+        text = self.lexicon.corrected(question)  # a misspelt corpus word read as the corpus writes it
+        q = self.analyse(text)
         names = " ".join(sorted({self.lexicon.display.get(e, e) for e in q.entities}))
-        query = f"{question} {names}".strip()
+        query = " ".join([text, names, *self.lexicon.expansions(text)]).strip()
         vector = self.retriever.embed(query)
         passages = self.retriever.search(query, k=max(k, DEPTH), query_vector=vector)
         outcome = self.retriever.embed(q.outcome) if q.outcome else None
         support = supporting(q, vector, passages, self.store, self.lexicon, outcome)
         unseen = unseen_topics(q, self.store, self.lexicon)
         if unseen:
-            answer = not_in_corpus(q, 0.0, self.vocabulary, f"{', '.join(unseen)} is not mentioned in any indexed document")
+            answer = not_in_corpus(q, 0.0, self.vocabulary, unseen)
             if options is not None:
                 answer.reason = Reason.INSUFFICIENT
         else:
@@ -133,6 +134,7 @@ class Engine:
             if options is not None:
                 answer = choose(q, list(options), support, self.store, self.lexicon, answer)
         answer.passages = [_retrieved(p) for p in rerank(passages, support)[:k]]
+        answer.question = question
         return answer
 
     def _answer(self, q: Question, support: list[Support]) -> Answer:

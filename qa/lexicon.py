@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 
 from citeqa.ingest.markers import strip_markers
 from citeqa.ingest.models import Document
+from citeqa.qa.forms import CorpusForms
 from citeqa.qa.vocabulary import Vocabulary
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9]*(?:[-+'][A-Za-z0-9]+)*")
@@ -56,6 +57,8 @@ class Lexicon:
         written: Every word the corpus writes, lower case (hyphenated names whole): a name it writes is
             never "unknown", even when it is no entity.
         plain: The words the corpus writes in lower case (an all-capitals one of them is a heading's word).
+        forms: Every form in which the corpus writes its words (compound parts, phrase initials, counts
+            for spelling), see :class:`CorpusForms`.
     """
 
     domain: Vocabulary
@@ -66,6 +69,7 @@ class Lexicon:
     abbreviations: dict[str, str] = field(default_factory=dict)
     written: set[str] = field(default_factory=set)
     plain: set[str] = field(default_factory=set)
+    forms: CorpusForms = field(default_factory=CorpusForms)
     _concepts: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def is_drug(self, form: str) -> bool:
@@ -202,8 +206,27 @@ class Lexicon:
             if len(prefixed) == 1:
                 found |= self.canonical(prefixed.pop())
         shaped = self.is_drug(forms[0]) or (self.domain.trial.match(word) and not self._generic(forms[0]))
-        unknown = not found and bool(shaped) and word.lower() not in self.written
+        unknown = not found and bool(shaped) and not self.forms.mentions(word)
         return found, unknown
+
+    def corrected(self, text: str) -> str:
+        """``text`` with each word the corpus never writes, in any form, replaced by the corpus word it
+        misspells ("complete respnse rate" → "complete response rate"); other words unchanged."""
+
+        def fix(match: re.Match[str]) -> str:
+            word = match.group()
+            if self.concepts(word):
+                return word
+            better = self.forms.correction(word)
+            return better if better is not None else word
+
+        return _WORD.sub(fix, text)
+
+    def expansions(self, text: str) -> list[str]:
+        """The phrases the all-capitals words of ``text`` are the initials of, where the corpus writes the
+        phrase and never the initials ("IPI" → "International Prognostic Index")."""
+        found = (self.forms.expansion(w) for w in word_tokens(text))
+        return [phrase for phrase in found if phrase]
 
     def resolve_question(self, text: str) -> tuple[set[str], list[str]]:
         """Find entities in a question (see :meth:`resolve_word`).
@@ -267,7 +290,9 @@ def build_lexicon(documents: list[Document], domain: Vocabulary) -> Lexicon:
     lex = Lexicon(domain)
     glossaries: list[str] = []
     for doc in documents:
-        for w in word_tokens(doc.text):
+        tokens = word_tokens(doc.text)
+        lex.forms.read(tokens, doc.text)
+        for w in tokens:
             lex.written.add(w.lower())
             if w.islower():
                 lex.plain.add(w)

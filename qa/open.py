@@ -53,12 +53,17 @@ def _written(word: str, words: frozenset[str]) -> bool:
     return "-" in word and any(p in words for p in re.split(r"[-+']", word) if len(p) >= 3)
 
 
-def unseen_topics(q: Question, store: PassageStore, lexicon: Lexicon) -> list[str]:
-    """Names, conditions and populations the question mentions and the corpus never does (rule 1).
+def unseen_topics(q: Question, store: PassageStore, lexicon: Lexicon) -> str | None:
+    """Why the corpus does not speak of the question's topic (rule 1), or None when it may.
 
-    A capitalised name or acronym counts when the corpus never writes it (as a whole word, anywhere);
-    a condition or population word (the pack's topic shapes and words) when the corpus's body never
-    uses it. The question's entities and its measure and population wordings are known vocabulary.
+    A capitalised name or acronym counts when the corpus never writes it in any form (whole, as a
+    part of a compound, as the initials of a phrase it writes; :class:`CorpusForms`); a condition
+    or population word (the pack's topic shapes and words) when the corpus's body never uses it —
+    said so when only a reference list or the like does. The question's entities and its measure
+    and population wordings are known vocabulary.
+
+    Returns:
+        "X is not mentioned in any indexed document", "X is mentioned only in reference lists …", or None.
     """
     vocab = lexicon.domain
     text = q.text.strip()
@@ -73,11 +78,16 @@ def unseen_topics(q: Question, store: PassageStore, lexicon: Lexicon) -> list[st
             continue
         if any(s <= match.start() < e for s, e in known):
             continue
-        if match.start() in names and not _written(lower, store.words):
+        if match.start() in names and not (_written(lower, store.words) or lexicon.forms.mentions(word)):
             out.append(word)
         elif vocab.names_topic(lower) and not (vocab.stems(word) or {lower}) & store.body:
             out.append(word)
-    return out
+    if not out:
+        return None
+    written = [w for w in out if lexicon.forms.mentions(w)]
+    if written and len(written) == len(out):
+        return f"{', '.join(written)} is mentioned only in reference lists and similar sections, not in any document's text"
+    return f"{', '.join(w for w in out if w not in written)} is not mentioned in any indexed document"
 
 
 def open_answer(q: Question, support: list[Support], store: PassageStore, lexicon: Lexicon) -> Answer:
