@@ -30,6 +30,9 @@ MAX_PHRASE = 8  # words of a capitalised phrase whose initials are read (names l
 # review's own question set, so one it is. Shorter words are too often other real words.
 MIN_CORRECTED = 5
 MAX_EDITS = 1
+# A long form counts as written when each of its words of this length or more begins, with this many
+# letters, a word the corpus writes ("randomised" ~ "randomized", "transplantation" ~ "transplant").
+WRITTEN_PREFIX = 6
 
 
 def _initials(words: list[str]) -> str:
@@ -69,6 +72,7 @@ class CorpusForms:
     counts: Counter[str] = field(default_factory=Counter)
     parts: set[str] = field(default_factory=set)
     initialisms: dict[str, str] = field(default_factory=dict)
+    prefixes: set[str] = field(default_factory=set)
     _by_letter: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def read(self, words: Iterable[str], text: str) -> None:
@@ -76,6 +80,8 @@ class CorpusForms:
         for word in words:
             lower = word.lower()
             self.counts[lower] += 1
+            if len(lower) >= WRITTEN_PREFIX:
+                self.prefixes.add(lower[:WRITTEN_PREFIX])
             pieces = _COMPOUND_SPLIT.split(lower)
             if len(pieces) > 1 and pieces[0] != NEGATING_PREFIX:
                 self.parts.update(p for p in pieces if len(p) >= 2)  # "7-DHC", "CTLA-4", "t-SNE"
@@ -97,6 +103,15 @@ class CorpusForms:
             return True
         pieces = [p for p in _COMPOUND_SPLIT.split(lower) if len(p) >= 2]
         return len(pieces) > 1 and all(p in self.counts or p in self.parts for p in pieces)
+
+    def writes_phrase(self, phrase: str) -> bool:
+        """Whether the corpus writes every long word of ``phrase`` (by its first letters, see
+        :data:`WRITTEN_PREFIX`) and every short one whole."""
+        words = [w.lower() for w in re.findall(r"[A-Za-z]+", phrase)]
+        return bool(words) and all(
+            (w[:WRITTEN_PREFIX] in self.prefixes) if len(w) >= WRITTEN_PREFIX else (w in self.counts or w in _NAME_FILLERS)
+            for w in words
+        )
 
     def expansion(self, word: str) -> str | None:
         """The phrase an all-capitals ``word`` the corpus never writes is the initials of, or None."""

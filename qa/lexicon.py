@@ -206,8 +206,16 @@ class Lexicon:
             if len(prefixed) == 1:
                 found |= self.canonical(prefixed.pop())
         shaped = self.is_drug(forms[0]) or (self.domain.trial.match(word) and not self._generic(forms[0]))
-        unknown = not found and bool(shaped) and not self.forms.mentions(word)
+        unknown = not found and bool(shaped) and not self.mentions(word)
         return found, unknown
+
+    def mentions(self, word: str) -> bool:
+        """Whether the corpus writes ``word`` in any form (:meth:`CorpusForms.mentions`), or writes the
+        long form of a field's abbreviation it never defines (the pack's ``abbreviations``: "R-CHOP")."""
+        if self.forms.mentions(word):
+            return True
+        long = self.domain.abbreviations.get(word.lower())
+        return long is not None and self.forms.writes_phrase(long)
 
     def corrected(self, text: str) -> str:
         """``text`` with each word the corpus never writes, in any form, replaced by the corpus word it
@@ -223,9 +231,16 @@ class Lexicon:
         return _WORD.sub(fix, text)
 
     def expansions(self, text: str) -> list[str]:
-        """The phrases the all-capitals words of ``text`` are the initials of, where the corpus writes the
-        phrase and never the initials ("IPI" → "International Prognostic Index")."""
-        found = (self.forms.expansion(w) for w in word_tokens(text))
+        """The long forms of the abbreviations in ``text`` that the corpus writes only in full: the
+        phrases an all-capitals word is the initials of ("IPI" → "International Prognostic Index"),
+        and the field's abbreviations of the pack ("R-CHOP" → its five drugs)."""
+        found = []
+        for word in word_tokens(text):
+            long = self.domain.abbreviations.get(word.lower())
+            if word.lower() not in self.forms.counts and long and self.forms.writes_phrase(long):
+                found.append(long)
+            else:
+                found.append(self.forms.expansion(word))
         return [phrase for phrase in found if phrase]
 
     def resolve_question(self, text: str) -> tuple[set[str], list[str]]:

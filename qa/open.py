@@ -78,13 +78,13 @@ def unseen_topics(q: Question, store: PassageStore, lexicon: Lexicon) -> str | N
             continue
         if any(s <= match.start() < e for s, e in known):
             continue
-        if match.start() in names and not (_written(lower, store.words) or lexicon.forms.mentions(word)):
+        if match.start() in names and not (_written(lower, store.words) or lexicon.mentions(word)):
             out.append(word)
         elif vocab.names_topic(lower) and not (vocab.stems(word) or {lower}) & store.body:
             out.append(word)
     if not out:
         return None
-    written = [w for w in out if lexicon.forms.mentions(w)]
+    written = [w for w in out if lexicon.mentions(w)]
     if written and len(written) == len(out):
         return f"{', '.join(written)} is mentioned only in reference lists and similar sections, not in any document's text"
     return f"{', '.join(w for w in out if w not in written)} is not mentioned in any indexed document"

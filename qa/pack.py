@@ -23,8 +23,8 @@ from typing import Any
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
 DEFAULT_PACK = "oncology"
 
-_TOP_LEVEL = {"name", "extends", "description", "entities", "synonyms", "text", "unit", "question_unit", "measure",
-              "population", "reference_field", "patterns", "question"}
+_TOP_LEVEL = {"name", "extends", "description", "entities", "synonyms", "abbreviations", "text", "unit", "question_unit",
+              "measure", "population", "reference_field", "patterns", "question"}
 _FIELDS = {
     "entities": {"drug_min_prefix", "drug_suffixes", "trial_pattern", "not_entities", "stopwords"},
     "text": {"not_reported", "not_reached", "not_reached_in_text", "anaphora", "landmark", "skip_sections",

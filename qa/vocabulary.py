@@ -150,6 +150,8 @@ class Vocabulary:
         self.population_by_key = {p.key: p for p in self.populations}
         self.implies = {p.key: set(p.implies) for p in self.populations if p.implies}
         self.synonyms: dict[str, str] = dict(data.get("synonyms", {}))
+        # Abbreviations the field writes without defining them ("R-CHOP"), short form (lower case) → long form.
+        self.abbreviations: dict[str, str] = {k.lower(): v for k, v in data.get("abbreviations", {}).items()}
         never = r"(?!x)x"
         self.not_reported = _compile(text.get("not_reported", never), "text.not_reported")
         self.not_reached = _compile(text.get("not_reached", never), "text.not_reached")

@@ -139,3 +139,20 @@ def test_no_defined_abbreviation_of_the_review_and_journal_pdfs_is_called_absent
 def test_no_defined_abbreviation_of_the_litqa2_papers_is_called_absent(tmp_path):
     asked, absent = _absent_abbreviations(sorted(LITQA2_PDFS.glob("*.pdf")), tmp_path)
     assert asked >= 300 and absent == [], absent[:20]
+
+
+REGIMEN = (
+    "A case of relapsed lymphoma\n\nCase\n\n"
+    "She completed 6 cycles of rituximab, cyclophosphamide, doxorubicin, vincristine, and prednisone, "
+    "achieving a complete response. She relapsed 6 months later.\n"
+)
+
+
+def test_a_field_abbreviation_the_corpus_writes_only_in_full_is_mentioned(tmp_path):
+    engine = engine_over(tmp_path, {"case.txt": REGIMEN}, HashEmbedder(), pack="oncology")
+    assert engine.lexicon.mentions("R-CHOP")  # the oncology pack's abbreviation, its five drugs written
+    assert "rituximab cyclophosphamide doxorubicin vincristine prednisone" in engine.lexicon.expansions("R-CHOP cycles")
+    answer = engine.ask("How many cycles of R-CHOP did she receive?")
+    assert NOT_MENTIONED not in (answer.reason or "")
+    assert not engine.lexicon.mentions("R-ICE")  # ifosfamide, carboplatin and etoposide are not written
+    assert f"R-ICE is {NOT_MENTIONED}" in (engine.ask("How many cycles of R-ICE did she receive?").reason or "")
