@@ -159,10 +159,20 @@ def _where(fact: Fact) -> str:
     return fact.section or "text"
 
 
-def _subject(fact: Fact, q: Question, quote: str, lexicon: Lexicon) -> str:
-    """The entity's name as the source writes it, or the section when the question names none."""
+def _own_subject(fact: Fact) -> str | None:
+    """The one entity the figure's own sentence or row is about, as the source writes it, or None.
+    Never a section heading ("Statistical analysis", "CLINICAL CASE"): a section says where, not what."""
+    label = fact.entity_label
+    if not label or re.search(r"\d", label) or label == fact.section or (fact.table is None and len(fact.entities) > 1):
+        return None  # a sentence about several entities (a regimen's drugs) names none of them alone
+    return label
+
+
+def _subject(fact: Fact, q: Question, quote: str, lexicon: Lexicon) -> str | None:
+    """The entity's name as the source writes it; without one in the question, the figure's own
+    entity, or None."""
     if not q.entities:
-        return fact.section or "The source"
+        return _own_subject(fact)
     words: dict[frozenset[str], str] = {}
     for word in word_tokens(quote):
         shared = frozenset(lexicon.concepts(word) & q.entities)
@@ -184,7 +194,7 @@ def describe(fact: Fact, q: Question, quote: str, lexicon: Lexicon) -> str:
             return f"{fact.column} — {what}"
         return f"{fact.row.label.value} — {fact.column}" if fact.column else fact.row.label.value.rstrip(" ,")
     if not fact.measure and not q.entities:
-        return fact.section or "The source"
+        return _own_subject(fact) or "Reported figure"
     measure = vocab.measure_by_key[fact.measure].label if fact.measure in vocab.measure_by_key else "reported figure"
     written = vocab.landmark_pattern.search(quote) if fact.landmark and fact.measure else None
     if written:
@@ -192,7 +202,9 @@ def describe(fact: Fact, q: Question, quote: str, lexicon: Lexicon) -> str:
     shown = {p for p in fact.populations if p not in vocab.whole}
     shown -= {implied for p in shown for implied in vocab.implies.get(p, ())}
     population = ", ".join(vocab.population_label(p) for p in sorted(shown))
-    return f"{_subject(fact, q, quote, lexicon)} — {measure}" + (f" ({population})" if population else "")
+    subject = _subject(fact, q, quote, lexicon)
+    head = f"{subject} — {measure}" if subject else measure[:1].upper() + measure[1:]
+    return head + (f" ({population})" if population else "")
 
 
 def compose(q: Question, decision: Decision, documents: dict[str, Document], locator: ChunkLocator,
