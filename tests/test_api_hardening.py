@@ -507,3 +507,36 @@ def test_an_idle_connection_that_sends_nothing_is_closed(server):
     # A client that sends its request in time is served as usual.
     answer = _exchange(server.port, b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", 0.3)
     assert answer.startswith(b"HTTP/1.1 200 ")
+
+
+class _QuickHeaders(IdleClosingH11Protocol):
+    request_headers_timeout = 1.5  # the test's deadline, instead of TIMEOUT_REQUEST_HEADERS
+
+
+def test_a_request_whose_headers_trickle_in_is_closed(base):
+    settings, engine = base
+    options = {**uvicorn_options(), "http": _QuickHeaders}
+    with ServerThread(create_app(settings, manager=fake_manager(settings, engine)), **options) as running:
+        with socket.create_connection(("127.0.0.1", running.port), timeout=10) as sock:
+            started = time.monotonic()
+            closed = False
+            for byte in b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + b"a" * 40:
+                try:
+                    sock.sendall(bytes([byte]))
+                except OSError:
+                    closed = True
+                    break
+                time.sleep(0.1)  # each byte in time for the keep-alive timer, the whole too slow
+            sock.settimeout(5)
+            try:
+                closed = closed or sock.recv(1) == b""
+            except OSError:
+                closed = True
+            assert closed and time.monotonic() - started < 8
+        # headers sent at once, and a second request on the same connection after the first, are served
+        request = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
+        with socket.create_connection(("127.0.0.1", running.port), timeout=10) as sock:
+            for _ in range(2):
+                sock.sendall(request)
+                assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+                time.sleep(1.0)
