@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import http.client
 import re
 import shutil
 import socket
@@ -534,9 +535,12 @@ def test_a_request_whose_headers_trickle_in_is_closed(base):
                 closed = True
             assert closed and time.monotonic() - started < 8
         # headers sent at once, and a second request on the same connection after the first, are served
-        request = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
-        with socket.create_connection(("127.0.0.1", running.port), timeout=10) as sock:
+        connection = http.client.HTTPConnection("127.0.0.1", running.port, timeout=10)
+        try:
             for _ in range(2):
-                sock.sendall(request)
-                assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
-                time.sleep(1.0)
+                connection.request("GET", "/healthz", headers={"Host": "localhost"})
+                response = connection.getresponse()
+                assert response.status == 200 and response.read() == b'{"status":"ok"}'
+                time.sleep(1.0)  # under the keep-alive timeout; the headers deadline starts again
+        finally:
+            connection.close()

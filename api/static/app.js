@@ -299,7 +299,9 @@
     if (initial) { input.value = initial; form.requestSubmit(); } else { input.focus(); }
   }
 
-  // Upload a document: a job polled at /v1/jobs/{id} until it is done or failed.
+  // Upload a document: a job polled at /v1/jobs/{id} until it ends (done, failed or cancelled).
+  const FINAL_STATES = ["done", "failed", "cancelled"];
+
   function uploads() {
     const form = document.getElementById("upload-form");
     const file = document.getElementById("upload-file");
@@ -332,7 +334,7 @@
       } else {
         bar.removeAttribute("value");  // indeterminate
       }
-      say(job.filename + ": " + job.message, job.state === "failed" ? "error" : (job.state === "done" ? "ok" : ""));
+      say(job.filename + ": " + job.message, job.state === "done" ? "ok" : (FINAL_STATES.includes(job.state) ? "error" : ""));
     }
 
     async function follow(jobUrl) {
@@ -341,7 +343,7 @@
         const job = await response.json();
         if (!response.ok) throw new Error(detail(job, response));
         show(job);
-        if (job.state === "done" || job.state === "failed") return job;
+        if (FINAL_STATES.includes(job.state)) return job;
         await new Promise(resolve => setTimeout(resolve, 400));
       }
     }
