@@ -64,10 +64,6 @@ class NotReady(Exception):
     """No index is loaded (yet)."""
 
 
-class JobCancelled(Exception):
-    """The running job was cancelled (or the service is stopping)."""
-
-
 @dataclass
 class ChangeResult:
     """What an upload or deletion did."""
@@ -390,8 +386,7 @@ class EngineManager:
             raise ChangeError(404, f"no document {ident[:200]!r}")
         corpus = self._corpus_dir().resolve()
         path = (corpus / ident).resolve()
-        indexed = {Path(e["path"]).resolve() for e in engine.index.manifest.get("documents", {}).values()}
-        if not path.is_relative_to(corpus) or path in indexed or not path.is_file():
+        if not path.is_relative_to(corpus) or path in _indexed_files(engine) or not path.is_file():
             raise ChangeError(409, f"{ident[:200]!r} is not an unindexed file of the corpus folder")
         return path
 
@@ -420,16 +415,14 @@ class EngineManager:
 
     def _follow_index(self) -> None:
         """Load the index version another process (``citeqa ingest``) swapped in, if any."""
-        from citeqa.index.store import current_version, load_index
+        from citeqa.index.store import current_version
 
         version = current_version(Path(self.settings.index_dir))
         engine = self.engine
         if version is None or version == self._version or engine is None:
             return
         try:
-            embedder = engine.embedder
-            index = load_index(Path(self.settings.index_dir), embedder.name, embedder.dimension)
-            self._swap(self.engine_factory(index, embedder), version)
+            self._swap(self._load_latest(engine.embedder))
             self._find_unindexed()
             logger.info("loaded index version %s written by another process", version)
         except Exception as exc:  # noqa: BLE001 - keep answering from the loaded version
@@ -446,7 +439,7 @@ class EngineManager:
             self.jobs.update(job, state=JobState.done, result=asdict(result))
             self.jobs.clean(job)
             logger.info("%s job %s done: %s", job.kind.value, job.id, job.message)
-        except (JobCancelled, BuildCancelled, ParseCancelled):
+        except (BuildCancelled, ParseCancelled):
             self._interrupted(job)
         except ChangeError as exc:
             self._fail(job, exc.status, exc.detail)
@@ -524,13 +517,13 @@ class EngineManager:
         self.jobs.update(job, placed=True, to_embed=self._new_chunks(engine, doc, chunks))
         crash_point("upload:placed")
         try:
-            report, new_engine = self._rebuild(engine, job, cancel, add=(target, doc))
+            report, loaded = self._rebuild(engine, job, cancel, add=(target, doc))
         except BaseException as exc:
             target.unlink(missing_ok=True)  # the index is unchanged: make the corpus match it
-            if isinstance(exc, (JobCancelled, BuildCancelled)) or not isinstance(exc, Exception):
+            if isinstance(exc, BuildCancelled) or not isinstance(exc, Exception):
                 raise
             raise ChangeError(422, f"cannot index {name}: {exc}") from exc
-        self._swap(new_engine)
+        self._swap(loaded)
         return self._result("added", doc.doc_id, name, report)
 
     def _delete(self, job: Job, cancel: threading.Event) -> ChangeResult:
@@ -554,14 +547,14 @@ class EngineManager:
             index = engine.index
             return ChangeResult("removed", None, name, len(index.documents), len(index.chunks))
         try:
-            report, new_engine = self._rebuild(engine, job, cancel, remove=job.doc_id)
+            report, loaded = self._rebuild(engine, job, cancel, remove=job.doc_id)
         except BaseException as exc:
             if source is not None and kept.exists():
                 shutil.move(str(kept), source)
-            if isinstance(exc, (JobCancelled, BuildCancelled)) or not isinstance(exc, Exception):
+            if isinstance(exc, BuildCancelled) or not isinstance(exc, Exception):
                 raise
             raise ChangeError(409, f"cannot delete {job.doc_id!r}: {exc}") from exc
-        self._swap(new_engine)
+        self._swap(loaded)
         return self._result("deleted", job.doc_id, name, report)
 
     @staticmethod
@@ -584,33 +577,38 @@ class EngineManager:
         """Add one parsed document to the index on disk, or remove one, keeping every other document
         as it is (the latest version on disk, whoever wrote it); load it, reusing ``engine``'s
         embedder. Reports progress; stops before the swap when ``cancel`` is set."""
-        from citeqa.index.store import Existing, build_index, current_version, load_index
+        from citeqa.index.store import Existing, build_index
 
         def progress(count: int) -> None:
-            if cancel.is_set():
-                raise JobCancelled(f"job {job.id} was cancelled")
+            if cancel.is_set():  # between embedding batches: the build stops, the index is unchanged
+                raise BuildCancelled(f"job {job.id} was cancelled")
             done = job.embedded + count
             self.jobs.update(job, persist=False, state=JobState.embedding, embedded=done, to_embed=max(job.to_embed, done))
 
         embedder = engine.embedder
-        index_dir = Path(self.settings.index_dir)
         paths, parsed = ([add[0]], add[1]) if add is not None else ([], None)
         report = build_index(
-            paths, index_dir, ProgressEmbedder(embedder, progress), existing=Existing.keep,
+            paths, Path(self.settings.index_dir), ProgressEmbedder(embedder, progress), existing=Existing.keep,
             remove=[remove] if remove else [], parse=lambda _path: parsed, cancel=cancel, writer=self.writer_name,
         )
         self.jobs.update(job, state=JobState.indexing)
+        return report, self._load_latest(embedder)
+
+    def _load_latest(self, embedder: Any) -> tuple[Any, str | None]:
+        """A new engine over the index version now on disk, sharing ``embedder``, and that version's name
+        (read first: a swap meanwhile is then loaded again, never missed)."""
+        from citeqa.index.store import current_version, load_index
+
+        index_dir = Path(self.settings.index_dir)
         version = current_version(index_dir)
         index = load_index(index_dir, embedder.name, embedder.dimension)
-        self._version = version
-        return report, self.engine_factory(index, embedder)
+        return self.engine_factory(index, embedder), version
 
-    def _swap(self, engine: Any, version: str | None = None) -> None:
-        self.engine = engine
+    def _swap(self, loaded: tuple[Any, str | None]) -> None:
+        """Serve the engine of ``loaded`` (from :meth:`_load_latest`) and remember its index version."""
+        self.engine, self._version = loaded
         self.error = None
         self.generation += 1
-        if version is not None:
-            self._version = version
 
     # --- the corpus folder -------------------------------------------------------------
 
@@ -629,7 +627,7 @@ class EngineManager:
             return
         from citeqa.ingest.pipeline import find_corpus_files
 
-        indexed = {Path(e["path"]).resolve() for e in engine.index.manifest.get("documents", {}).values()}
+        indexed = _indexed_files(engine)
         pending = {j.filename for j in self.jobs.all() if j.kind is JobKind.upload and not j.state.final}
         found = {}
         for path in find_corpus_files([corpus]):
@@ -641,6 +639,11 @@ class EngineManager:
                 "`citeqa ingest` or remove it with DELETE /v1/documents/" + name,
             )
         self.unindexed = found
+
+
+def _indexed_files(engine: Any) -> set[Path]:
+    """The source files of the documents in ``engine``'s index, resolved."""
+    return {Path(e["path"]).resolve() for e in engine.index.manifest.get("documents", {}).values()}
 
 
 def _bounded_parse(settings: Settings) -> Callable[[Path, str | None, threading.Event | None], Any]:

@@ -28,12 +28,12 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TextIO
 
 import numpy as np
 
@@ -551,16 +551,27 @@ def _version_of(index_dir: Path) -> Path | None:
 
 
 @contextmanager
-def _swap_lock(index_dir: Path) -> Iterator[None]:
-    """Hold the index folder's lock (``.<name>.lock`` beside it): one swap or repair at a time,
-    across processes; the system releases it when the holder dies."""
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    with (index_dir.parent / f".{index_dir.name}.lock").open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+def _exclusive(lock_file: Path, on_busy: Callable[[], None] | None = None) -> Iterator[TextIO]:
+    """Hold an exclusive ``flock`` on ``lock_file`` (created with its folder), across processes; the
+    system releases it when the holder dies. ``on_busy`` is called once when another holds it, before
+    waiting for it. Yields the open file."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with lock_file.open("a+", encoding="utf-8") as fh:
         try:
-            yield
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_busy is not None:
+                on_busy()
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield fh
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _swap_lock(index_dir: Path) -> AbstractContextManager[TextIO]:
+    """Hold the index folder's lock (``.<name>.lock`` beside it): one swap or repair at a time."""
+    return _exclusive(index_dir.parent / f".{index_dir.name}.lock")
 
 
 def _swap_in(tmp_dir: Path, index_dir: Path) -> None:
@@ -713,28 +724,25 @@ def write_lock(index_dir: Path, writer: str, on_wait: Callable[[str], None] | No
         on_wait: Called with the holder's description when another writer holds the lock;
             the call then waits for it.
     """
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
     lock_file = index_dir.parent / f".{index_dir.name}.write.lock"
-    with lock_file.open("a+", encoding="utf-8") as fh:
+
+    def busy() -> None:
+        holder = _holder(lock_file)
+        logger.info("waiting for %s to finish writing the index at %s", holder, index_dir)
+        if on_wait is not None:
+            on_wait(holder)
+
+    with _exclusive(lock_file, busy) as fh:
+        fh.seek(0)
+        fh.truncate()
+        fh.write(writer)
+        fh.flush()
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _holder(lock_file)
-            logger.info("waiting for %s to finish writing the index at %s", holder, index_dir)
-            if on_wait is not None:
-                on_wait(holder)
-            fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            fh.seek(0)
-            fh.truncate()
-            fh.write(writer)
-            fh.flush()
             yield
         finally:
             fh.seek(0)
             fh.truncate()
             fh.flush()
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def current_version(index_dir: Path) -> str | None:

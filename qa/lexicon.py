@@ -54,11 +54,10 @@ class Lexicon:
         abbreviations: Every "long form (SHORT)" definition read, short form (lower case) → long form:
             terms such as measures ("left ventricular ejection fraction (LVEF)") a question may use
             in either form.
-        written: Every word the corpus writes, lower case (hyphenated names whole): a name it writes is
-            never "unknown", even when it is no entity.
         plain: The words the corpus writes in lower case (an all-capitals one of them is a heading's word).
-        forms: Every form in which the corpus writes its words (compound parts, phrase initials, counts
-            for spelling), see :class:`CorpusForms`.
+        forms: Every form in which the corpus writes its words (every word with its count, compound
+            parts, phrase initials), see :class:`CorpusForms`: a name it writes is never "unknown",
+            even when it is no entity.
     """
 
     domain: Vocabulary
@@ -67,7 +66,6 @@ class Lexicon:
     variants: dict[str, str] = field(default_factory=dict)
     display: dict[str, str] = field(default_factory=dict)
     abbreviations: dict[str, str] = field(default_factory=dict)
-    written: set[str] = field(default_factory=set)
     plain: set[str] = field(default_factory=set)
     forms: CorpusForms = field(default_factory=CorpusForms)
     _concepts: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
@@ -188,7 +186,7 @@ class Lexicon:
         exact = self.concepts(word)
         if exact:
             return exact, False
-        if word.lower() in self.written:
+        if word.lower() in self.forms.counts:
             return set(), False  # a word the corpus writes and that names no entity is no misspelt name
         forms = _forms(word)
         found: set[str] = set()
@@ -307,10 +305,7 @@ def build_lexicon(documents: list[Document], domain: Vocabulary) -> Lexicon:
     for doc in documents:
         tokens = word_tokens(doc.text)
         lex.forms.read(tokens, doc.text)
-        for w in tokens:
-            lex.written.add(w.lower())
-            if w.islower():
-                lex.plain.add(w)
+        lex.plain.update(w for w in tokens if w.islower())
     for doc in documents:
         for table in doc.tables:
             if table_orientation(table, domain) == "columns":

@@ -18,6 +18,7 @@ Decision rules, in order:
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from citeqa.qa.answer import Answer
 from citeqa.qa.compose import not_in_corpus, sentence_answer
@@ -46,7 +47,7 @@ def answerable(q: Question, support: list[Support], store: PassageStore) -> list
             and not (gate and s.entity < MIN_ENTITY)]
 
 
-def _written(word: str, words: frozenset[str]) -> bool:
+def _written(word: str, words: Collection[str]) -> bool:
     """The corpus writes ``word``, or a part of a hyphenated name ("CD79b-directed": "cd79b")."""
     if word in words:
         return True

@@ -149,7 +149,7 @@ class PassageStore:
             s for u in self.units if u.kind in BODY_KINDS and not vocab.skip_sections.search(u.section or "")
             for s in u.stems)
         """Stems used in the body of the corpus (not only in its reference lists, disclosures and the like)."""
-        self.words = lexicon.written
+        self.words = lexicon.forms.counts.keys()
         """Every word the corpus writes (lower case; hyphenated names whole)."""
         self.idf_floor = math.log((len(self.units) + 1) / (len(self.units) + 0.5))
         logger.info("passage store: %d chunks, %d sentences, %d facts", len(index.chunks), len(self.units),
