@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test test-fast schema install index browser bench bench-hostile bench-retrieval bench-pdf eval eval-ei eval-ei-train eval-litqa2 eval-pdf eval-all clean
+.PHONY: run test test-fast schema install index browser bench bench-hostile bench-retrieval bench-pdf bench-verdict eval eval-ei eval-ei-train eval-litqa2 eval-pdf eval-pubmedqa eval-all train clean
 
 # torch is installed first and pinned: an unpinned torch pulls a multi-GB CUDA build.
 $(STAMP): pyproject.toml
@@ -70,6 +70,24 @@ eval-litqa2: $(STAMP)
 
 eval-pdf: $(STAMP)
 	$(EVAL) --suite pdf
+
+# PubMedQA yes/no questions over the 500 shared abstracts (without conclusions), scored on `verdict`:
+# its validation part (reported once); PUBMEDQA_SPLIT=train scores the dev part used for choosing.
+PUBMEDQA_SPLIT ?= validation
+eval-pubmedqa: $(STAMP)
+	$(EVAL) --suite pubmedqa --split $(PUBMEDQA_SPLIT)
+
+# Reproduce the shipped verdict model from ../shared/benchmarks (fixed seeds; ~25 min on 2 cores).
+# TRAIN_OUT=dir writes a candidate elsewhere; `make bench-verdict TRAIN_OUT=dir` scores it.
+TRAIN_OUT ?=
+train: $(STAMP)
+	nice $(BIN)/citeqa train --benchmarks $(BENCHMARKS) $(if $(TRAIN_OUT),--out $(TRAIN_OUT))
+
+# The verdict model given the gold evidence: accuracy per task and calibration (ECE), on the dev
+# parts (VERDICT_PART=validation for the once-only report).
+VERDICT_PART ?= dev
+bench-verdict: $(STAMP)
+	nice $(BIN)/citeqa train --benchmarks $(BENCHMARKS) --evaluate $(VERDICT_PART) $(if $(TRAIN_OUT),--out $(TRAIN_OUT))
 
 # Every suite, one table, and a Markdown report in var/eval/report.md.
 eval-all: index

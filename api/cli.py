@@ -356,6 +356,11 @@ def render_answer(answer: dict[str, Any], console: Console) -> None:
     console.print(line)
     if answer.get("choice"):
         console.print(Text("   choice: ", style="dim") + Text(answer["choice"], style="bold"))
+    for field in ("verdict", "direction"):
+        if answer.get(field):
+            sure = answer.get("verdict_confidence")
+            console.print(Text(f"   {field}: ", style="dim") + Text(answer[field].replace("_", " "), style="bold")
+                          + Text(f"   probability {sure:.2f}" if sure is not None else "", style="dim"))
     value = _value_text(answer.get("value"))
     if value:
         console.print(Text("   value: ", style="dim") + Text(value) + Text(f"   confidence {answer.get('confidence', 0):.2f}", style="dim"))
@@ -551,6 +556,7 @@ class SuiteChoice(str, Enum):
     evidence_inference = "evidence-inference"
     litqa2 = "litqa2"
     pdf = "pdf"
+    pubmedqa = "pubmedqa"
     all = "all"
 
 
@@ -563,8 +569,8 @@ class EvalSplit(str, Enum):
 def eval_(
     ctx: typer.Context,
     files: Annotated[list[Path] | None, typer.Argument(help="Review question files (JSONL); default: the bundled set.")] = None,
-    suites: Annotated[list[SuiteChoice] | None, typer.Option("--suite", help="Suite to run (repeatable): review (numeric + open, the default), evidence-inference, litqa2, pdf or all.")] = None,
-    split: Annotated[EvalSplit, typer.Option("--split", help="Evidence Inference split.")] = EvalSplit.validation,
+    suites: Annotated[list[SuiteChoice] | None, typer.Option("--suite", help="Suite to run (repeatable): review (numeric + open, the default), evidence-inference, litqa2, pdf, pubmedqa or all.")] = None,
+    split: Annotated[EvalSplit, typer.Option("--split", help="Benchmark split: Evidence Inference train or validation; PubMedQA train = its dev part, validation = its validation part.")] = EvalSplit.validation,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N questions of each suite (a slice).")] = None,
     own_docs: Annotated[bool, typer.Option("--own-docs", help="Index only the documents the selected questions are about (fast slices).")] = False,
     benchmarks: Annotated[Path, typer.Option("--benchmarks", help="Folder holding evidence-inference/ and litqa2/.")] = Path("../shared/benchmarks"),
@@ -663,6 +669,36 @@ def bench_pdf(
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return
     typer.echo(bench.to_text(result, per_file=per_file))
+
+
+@app.command()
+def train(
+    benchmarks: Annotated[Path, typer.Option("--benchmarks", help="Folder holding evidence-inference/ and pubmedqa/.")] = Path("../shared/benchmarks"),
+    out: Annotated[Path | None, typer.Option("--out", help="Where to write the model (default: the package's qa/models, replacing the shipped one).")] = None,
+    epochs: Annotated[int | None, typer.Option("--epochs", min=1, help="Training epochs (default: the model card's).")] = None,
+    layers: Annotated[int | None, typer.Option("--layers", min=1, max=6, help="Encoder layers kept (default: the model card's).")] = None,
+    evaluate: Annotated[str | None, typer.Option("--evaluate", help="Only score the model in --out (default: the shipped one) on a part: dev (for choosing) or validation (report once).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the training report as JSON.")] = False,
+) -> None:
+    """Fine-tune the verdict model from the shared benchmarks (fixed seeds; ~25 min on 2 cores)."""
+    with _friendly():
+        verdict = _optional("citeqa.train.verdict", "training")
+        from citeqa.eval.splits import Part
+        from citeqa.qa.verdict_model import MODEL_DIR
+
+        if evaluate is not None:
+            if evaluate not in (Part.dev.value, Part.validation.value):
+                raise CliError(f"--evaluate {evaluate!r}: use dev or validation (the train part is trained on)")
+            typer.echo(json.dumps(verdict.evaluate(benchmarks, Part(evaluate), out), indent=None if as_json else 2))
+            return
+
+        for needed in (benchmarks / "evidence-inference", benchmarks / "pubmedqa"):
+            if not needed.is_dir():
+                raise CliError(f"no training data at {needed} (pass --benchmarks)")
+        defaults = verdict.TrainConfig()
+        config = verdict.TrainConfig(**{**vars(defaults), **{k: v for k, v in (("epochs", epochs), ("layers", layers)) if v}})
+        report = verdict.train_verdict(benchmarks, out or MODEL_DIR, config, progress=lambda m: _err().print(m, style="dim"))
+    typer.echo(json.dumps(report, indent=None if as_json else 2))
 
 
 def main() -> None:

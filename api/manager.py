@@ -19,7 +19,6 @@ resumes unfinished jobs, and reports corpus files that are not in the index (rem
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import os
 import queue
@@ -39,6 +38,7 @@ from citeqa.api.jobs import Job, JobKind, JobState, JobStore
 from citeqa.faults import crash_point
 from citeqa.index.store import BuildCancelled
 from citeqa.ingest.errors import IngestError, WrongFileType
+from citeqa.ingest.pipeline import file_sha256
 from citeqa.ingest.worker import ParseCancelled
 from citeqa.settings import Settings
 
@@ -157,14 +157,6 @@ def _blank(path: Path) -> bool:
     """Whether the file holds only whitespace (read in blocks)."""
     with path.open("rb") as fh:
         return all(not block.strip() for block in iter(lambda: fh.read(1 << 20), b""))
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class EngineManager:
@@ -503,7 +495,7 @@ class EngineManager:
         self.jobs.update(job, doc_id=doc.doc_id)
         engine = self.current()
         target = self._corpus_dir() / name
-        resumed = target.exists() and _sha256(target) == _sha256(staged)
+        resumed = target.exists() and file_sha256(target) == file_sha256(staged)
         if target.exists() and not resumed:
             raise ChangeError(409, f"{name} is already in the corpus; delete that document first")
         owner = self._delete_target(engine, doc.doc_id)

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from citeqa.api.jobs import JobKind, JobState
+from citeqa.qa.verdict_model import Direction, Verdict
 
 MAX_QUESTION_CHARS = 2000
 MAX_K = 50
@@ -133,6 +134,12 @@ class RetrievedPassageOut(BaseModel):
     references: list[int] = Field(default_factory=list)
 
 
+class RankedFigureOut(BaseModel):
+    entity: str
+    value: ValueOut | None = None
+    citation: int = Field(description="Index into `citations` of the quote that states it.")
+
+
 class AnswerOut(BaseModel):
     """The answer to one question (the output contract)."""
 
@@ -148,6 +155,16 @@ class AnswerOut(BaseModel):
     values: list[ValueOut] = Field(default_factory=list)
     choice: str | None = Field(
         None, description="With `options`: the option, verbatim, that a cited quote states (null: abstained).")
+    verdict: Verdict | None = Field(
+        None, description="A yes/no question's verdict, decided by the first citation (null for other questions).")
+    direction: Direction | None = Field(
+        None, description="A question comparing two arms on an outcome (\"effect of X compared with Y on Z\"): how X "
+        "changed Z against Y, decided by the first citation (null for other questions).")
+    verdict_confidence: float | None = Field(
+        None, description="The verdict model's probability of `verdict` or `direction`.")
+    ranking: list[RankedFigureOut] = Field(
+        default_factory=list, description="For \"which had the highest/lowest/best …\" questions: each compared "
+        "entity's figure, the winner first, with the index of the citation that states it.")
 
 
 # --- search and passages -------------------------------------------------------------

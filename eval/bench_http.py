@@ -57,6 +57,9 @@ QUESTIONS = [
     "selinexor response rate in relapsed DLBCL",
     "What was the sample size of the glofitamab post-CAR T cohort?",
     "Who are the authors of the epcoritamab dose expansion trial?",
+    "Does chemotherapy still work after CAR T?",
+    "Is radiotherapy useful for localized relapse after CAR T?",
+    "Which bispecific antibody had the highest CR rate after CAR T?",
 ]
 
 SEARCHES = [

@@ -27,10 +27,16 @@ from citeqa.eval.results import Item, SuiteName, SuiteResult, percentile, ratio,
 logger = logging.getLogger(__name__)
 
 SPLITS = ("train", "validation")
+DIRECTION_OF = {
+    "significantly increased": "increased",
+    "significantly decreased": "decreased",
+    "no significant difference": "no_difference",
+}
+"""The doctors' finding as a citeqa ``direction``."""
 TOP = 5
 METRICS = (
     "n", "evidence_at_5", "article_at_5", "answer_rate", "cited_evidence_share_answered", "cited_evidence_share_all",
-    "miscited_share_all", "latency_p50_ms", "latency_p95_ms", "errors",
+    "miscited_share_all", "direction_accuracy", "direction_given", "direction_precision", "latency_p50_ms", "latency_p95_ms", "errors",
 )
 
 
@@ -131,7 +137,8 @@ def _touches(item: dict[str, Any], doc_id: str, spans: Sequence[tuple[int, int]]
 def score_prompt(prompt: Prompt, doc_id: str, answer: dict[str, Any] | None) -> dict[str, bool]:
     """The flags of one answer: evidence/article in the top 5, answered, cites the evidence."""
     if answer is None:
-        return {"evidence_at_5": False, "article_at_5": False, "answered": False, "cited": False}
+        return {"evidence_at_5": False, "article_at_5": False, "answered": False, "cited": False, "direction": False,
+                "direction_given": False}
     top = (answer.get("passages") or [])[:TOP]
     answered = not answer.get("abstained")
     cited = answered and any(_touches(c, doc_id, prompt.evidence) for c in answer.get("citations") or [])
@@ -140,6 +147,8 @@ def score_prompt(prompt: Prompt, doc_id: str, answer: dict[str, Any] | None) -> 
         "article_at_5": any(p.get("doc_id") == doc_id for p in top),
         "answered": answered,
         "cited": cited,
+        "direction": answer.get("direction") == DIRECTION_OF.get(prompt.label),
+        "direction_given": answer.get("direction") not in (None, "unclear"),
     }
 
 
@@ -156,6 +165,9 @@ def summarise(flags: Sequence[dict[str, bool]], latencies: Sequence[float], erro
         "cited_evidence_share_answered": ratio(cited, answered),
         "cited_evidence_share_all": ratio(cited, n),
         "miscited_share_all": ratio(answered - cited, n),
+        "direction_accuracy": share(f["direction"] for f in flags),
+        "direction_given": share(f["direction_given"] for f in flags),
+        "direction_precision": ratio(sum(f["direction"] for f in flags), sum(f["direction_given"] for f in flags)),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
         "errors": errors,

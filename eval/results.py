@@ -32,6 +32,7 @@ class SuiteName(StrEnum):
     evidence_inference = "evidence-inference"
     litqa2 = "litqa2"
     pdf = "pdf"
+    pubmedqa = "pubmedqa"
 
 
 class ChoiceAsker(Protocol):

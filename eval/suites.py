@@ -4,7 +4,9 @@
   not tagged ``open``) and open (sentence-graded and must-abstain questions tagged ``open``);
 - ``evidence-inference``: the prompts of one split over all 835 articles (cached index);
 - ``litqa2``: the 40 train questions, with options, over the 38 PDFs (cached index);
-- ``pdf``: ``eval/pdf_questions.jsonl`` over the shared journal PDFs (cached index).
+- ``pdf``: ``eval/pdf_questions.jsonl`` over the shared journal PDFs (cached index);
+- ``pubmedqa``: yes/no questions over the 500 shared abstracts without their conclusions, scored on
+  ``verdict`` (cached index; :mod:`citeqa.eval.pubmedqa`).
 
 Benchmark corpora are indexed by :func:`citeqa.eval.corpora.cached_index`; the engine over each is
 made by ``make_engine(index, embedder, pack)`` (the CLI builds a ``citeqa.qa.engine.Engine``) with
@@ -20,10 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from citeqa.eval import evidence_inference, litqa2
+from citeqa.eval import evidence_inference, litqa2, pubmedqa
 from citeqa.eval.cases import Case, load_cases
 from citeqa.eval.corpora import DEFAULT_CACHE, CorpusBuild, cached_index, doc_id_for
 from citeqa.eval.harness import evaluate, review_suites, suite_result
+from citeqa.eval.splits import pubmedqa_part
 from citeqa.eval.results import EvalRun, SuiteName, SuiteResult, check_thresholds, load_thresholds
 
 logger = logging.getLogger(__name__)
@@ -31,7 +34,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_BENCHMARKS = Path("../shared/benchmarks")
 DEFAULT_PDFS = Path("../shared/corpus/pdfs")
 DEFAULT_PDF_QUESTIONS = Path(__file__).resolve().parent / "pdf_questions.jsonl"
-ALL = (SuiteName.review, SuiteName.evidence_inference, SuiteName.litqa2, SuiteName.pdf)
+ALL = (SuiteName.review, SuiteName.evidence_inference, SuiteName.litqa2, SuiteName.pdf, SuiteName.pubmedqa)
 BENCHMARK_PACK = "clinical-trial"
 
 
@@ -118,6 +121,18 @@ def run_pdf(opts: EvalOptions, embedder: Any, make_engine: Callable[[Any, Any, s
     return result
 
 
+def run_pubmedqa(opts: EvalOptions, embedder: Any, make_engine: Callable[[Any, Any, str], Any]) -> SuiteResult:
+    """The PubMedQA suite on the part ``opts.split`` selects (see :mod:`citeqa.eval.pubmedqa`)."""
+    rows = pubmedqa.load_rows(opts.benchmarks)
+    files = pubmedqa.write_abstracts(rows, Path(opts.cache_dir) / "pubmedqa-abstracts")
+    build = _corpus("pubmedqa", files, embedder, opts)
+    chosen = _limit([r for r in rows if pubmedqa_part(r["id"]) is pubmedqa.part_for(opts.split)], opts.limit)
+    result = pubmedqa.run(make_engine(build.index, embedder, opts.pack), chosen, opts.split,
+                          lambda pmid: doc_id_for(Path(pmid + ".txt")), progress=opts.progress)
+    result.notes.append(_build_note("pubmedqa", build))
+    return result
+
+
 def run_suites(
     opts: EvalOptions,
     review_engine: Callable[[], Any],
@@ -145,6 +160,6 @@ def run_suites(
             continue
         model = model or embedder()
         runner = {SuiteName.evidence_inference: run_evidence_inference, SuiteName.litqa2: run_litqa2,
-                  SuiteName.pdf: run_pdf}[suite]
+                  SuiteName.pdf: run_pdf, SuiteName.pubmedqa: run_pubmedqa}[suite]
         results.append(runner(opts, model, make_engine))
     return EvalRun(results, check_thresholds(results, load_thresholds(opts.thresholds)))

@@ -24,7 +24,16 @@ logger = logging.getLogger(__name__)
 
 MAX_TITLE_CHARS = 500  # longer than any real title (the longest in the shared PDFs is ~200): a run of text, not a title
 
-__all__ = ["chunk_document", "find_corpus_files", "ingest_file", "parse_document", "parse_text", "slugify"]
+__all__ = ["chunk_document", "file_sha256", "find_corpus_files", "ingest_file", "parse_document", "parse_text", "slugify"]
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in 1 MiB blocks (any size, flat memory)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def slugify(name: str) -> str:

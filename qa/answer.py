@@ -69,6 +69,16 @@ class RetrievedPassage:
 
 
 @dataclass
+class RankedFigure:
+    """One entity's figure in a comparison ("which had the highest …"), best first."""
+
+    entity: str
+    value: Value | None
+    citation: int
+    """Index of the citation that states it."""
+
+
+@dataclass
 class Answer:
     """The answer to one question (see README: output contract)."""
 
@@ -84,6 +94,15 @@ class Answer:
     values: list[Value] = field(default_factory=list)
     choice: str | None = None
     """With multiple-choice ``options``: the option, verbatim, that a cited quote states (None: abstained)."""
+    verdict: str | None = None
+    """A yes/no question's verdict (yes, no, unclear), decided by the first citation; None for other questions."""
+    direction: str | None = None
+    """An arm comparison's finding on its outcome (increased, decreased, no_difference, unclear), decided by the
+    first citation; None for other questions."""
+    ranking: list[RankedFigure] = field(default_factory=list)
+    """For "which had the highest/lowest/best …": every compared entity's figure, the winner first."""
+    verdict_confidence: float | None = None
+    """The verdict model's probability of ``verdict`` or ``direction`` (None when neither is asked for)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

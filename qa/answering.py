@@ -81,8 +81,10 @@ def _measure(q: Question, fact: Fact, coverage: float, vocab: Vocabulary) -> flo
             return None
         else:
             measure = 1.0
-        if not q.entities and q.keywords and not q.keywords & fact.keywords:
-            return None  # naming no entity, the question's own words say what it is about
+        topic = q.keywords - q.population_words
+        if not q.entities and topic and not topic & fact.keywords and q.extreme is None:
+            return None  # naming no entity, the question's own words say what it is about (a comparison's
+            # words name the class compared, "which drug …", that its figures need not repeat)
     else:
         if fact.status is Status.sentence:
             overlap = len(q.keywords & fact.keywords)

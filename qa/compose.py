@@ -152,7 +152,7 @@ def _literal(value: float, source: str) -> str:
     return format_number(value, source)
 
 
-def _where(fact: Fact) -> str:
+def where_written(fact: Fact) -> str:
     if fact.table is not None:
         block = f", {fact.row.block}" if fact.row is not None and fact.row.block else ""
         return f"{fact.table.label}{block}"
@@ -218,22 +218,22 @@ def compose(q: Question, decision: Decision, documents: dict[str, Document], loc
     best = facts[0]
     confidence = round(min(1.0, decision.best.score), 3) if decision.best else 0.0
     if decision.kind is Outcome.not_reported:
-        text = f"Not reported: {_where(best)} gives “{best.text}” for {describe(best, q, citations[0].quote, lexicon)}."
+        text = f"Not reported: {where_written(best)} gives “{best.text}” for {describe(best, q, citations[0].quote, lexicon)}."
         return Answer(q.text, text, None, True, "not reported", False, confidence, citations)
     if decision.kind is Outcome.conflict:
         parts = []
         for f in facts:
             if f is best or all(f is not g and not same_value(f, g) for g in facts[: facts.index(f)]):
-                parts.append(f"{value_text(f, vocab)} ({_where(f)})")
+                parts.append(f"{value_text(f, vocab)} ({where_written(f)})")
         text = (f"Sources disagree — {describe(best, q, citations[0].quote, lexicon)}: "
                 + " vs ".join(dict.fromkeys(parts)) + ".")
         values = [v for v in (value_of(f) for f in facts) if v is not None]
         return Answer(q.text, text, value_of(best), False, None, True, round(confidence * 0.7, 3), citations,
                       values=values)
     if best.status is Status.sentence:
-        text = f"{_where(best)} states: “{best.text}”"
+        text = f"{where_written(best)} states: “{best.text}”"
     else:
-        text = f"{describe(best, q, citations[0].quote, lexicon)}: {value_text(best, vocab)} ({_where(best)})."
+        text = f"{describe(best, q, citations[0].quote, lexicon)}: {value_text(best, vocab)} ({where_written(best)})."
     return Answer(q.text, text, value_of(best), False, None, False, confidence, citations)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from citeqa.index.retriever import Passage, Retriever
@@ -27,6 +27,7 @@ from citeqa.index.store import Index
 from citeqa.qa.answer import Answer, RetrievedPassage
 from citeqa.qa.answering import Decision, Scored, decide, score
 from citeqa.qa.choice import choose
+from citeqa.qa.compare import listed_answer, ranked_answer
 from citeqa.qa.compose import (
     ChunkLocator,
     Reason,
@@ -44,6 +45,8 @@ from citeqa.qa.passages import PassageStore
 from citeqa.qa.question import Question, analyse
 from citeqa.qa.support import Support, supporting
 from citeqa.qa.pack import DEFAULT_PACK
+from citeqa.qa.verdict_model import Task, Verdict, VerdictModel, shipped_model
+from citeqa.qa.verdicts import Judgement, judge, task_of, with_verdict
 from citeqa.qa.vocabulary import Vocabulary, load_vocabulary
 
 logger = logging.getLogger(__name__)
@@ -70,10 +73,14 @@ class Engine:
         index: The loaded index.
         embedder: The embedding model the index was built with.
         vocabulary: The domain pack: compiled, or a bundled pack's name or TOML path (default: oncology).
+        verdicts: Loads the verdict model on the first yes/no or comparison question (default: the shipped
+            one); None answers those questions without a verdict.
     """
 
-    def __init__(self, index: Index, embedder, vocabulary: Vocabulary | str | None = None) -> None:
+    def __init__(self, index: Index, embedder, vocabulary: Vocabulary | str | None = None,
+                 verdicts: Callable[[], VerdictModel] | None = shipped_model) -> None:
         self.index = index
+        self.verdicts = verdicts
         self.embedder = embedder
         self.vocabulary = vocabulary if isinstance(vocabulary, Vocabulary) else load_vocabulary(vocabulary or DEFAULT_PACK)
         self.retriever = Retriever(index, embedder)
@@ -133,9 +140,18 @@ class Engine:
             answer = self._answer(q, support)
             if options is not None:
                 answer = choose(q, list(options), support, self.store, self.lexicon, answer)
+        task = task_of(q)
+        if task is not None and options is None and self.verdicts is not None:
+            answer = self._verdict(answer, q, task, support)
         answer.passages = [_retrieved(p) for p in rerank(passages, support)[:k]]
         answer.question = question
         return answer
+
+    def _verdict(self, answer: Answer, q: Question, task: Task, support: list[Support]) -> Answer:
+        """``answer`` with its verdict or direction (an abstained answer's is unclear, without reading)."""
+        if answer.abstained:
+            return with_verdict(answer, q, Judgement(task, Verdict.unclear.value, 0.0, None), self.store)
+        return with_verdict(answer, q, judge(q, task, support, self.store, self.verdicts()), self.store)
 
     def _answer(self, q: Question, support: list[Support]) -> Answer:
         """The answer without options: a reference, a value (step 2) or a sentence (step 1)."""
@@ -163,6 +179,10 @@ class Engine:
                 scored = score(q, self.store.facts[i], _relative(s, support), vocab)
                 if scored:
                     candidates.append(scored)
+        reading = ranked_answer if q.extreme is not None else listed_answer
+        several = reading(q, candidates, self.index.documents, self.locator, self.lexicon)
+        if several is not None and not ungrounded(several.answer, several.citations):
+            return several
         rejected_any = False
         for _ in range(GROUNDING_TRIES):
             decision = decide(q, candidates)

@@ -31,6 +31,7 @@ MIN_SUPPORT = 0.4
 MIN_ENTITY = 0.5
 """Share of the question's entities a sentence must name (or be about) to answer it."""
 MARGIN = 0.1
+_CLOSERS = "\"'”’)]*⁰¹²³⁴⁵⁶⁷⁸⁹0123456789,-– "
 MAX_SENTENCES = 3
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9]*(?:[-+'][A-Za-z0-9]+)*")
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*)")
@@ -44,7 +45,12 @@ def answerable(q: Question, support: list[Support], store: PassageStore) -> list
     gate = bool(q.entities) and not (q.compares and q.outcome)
     return [s for s in support
             if s.unit.kind in BODY_KINDS and not s.unit.heading and not vocab.skip_sections.search(s.unit.section or "")
-            and not (gate and s.entity < MIN_ENTITY)]
+            and not (gate and s.entity < MIN_ENTITY) and not _asks(s.unit.text)]
+
+
+def _asks(text: str) -> bool:
+    """A question the text itself asks ("Can we omit chemotherapy?") answers nothing."""
+    return text.rstrip().rstrip(_CLOSERS).endswith("?")
 
 
 def _written(word: str, words: Collection[str]) -> bool:

@@ -32,7 +32,7 @@ _FIELDS = {
     "question": {"stopwords", "topic_suffixes", "topic_words", "quantity_nouns"},
     "unit": {"name", "pattern", "joins", "display"},
     "question_unit": {"pattern", "units"},
-    "measure": {"key", "label", "patterns", "units", "role"},
+    "measure": {"key", "label", "patterns", "units", "role", "better"},
     "population": {"key", "label", "patterns", "role", "implies", "excludes", "mentioned_by", "entity_shape"},
     "reference_field": {"name", "pattern"},
 }

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from citeqa.index.sentences import SentenceTable, build_sentence_table
+from citeqa.index.sentences import build_sentence_table
 from citeqa.index.store import Index
 from citeqa.ingest.markers import find_citations
 from citeqa.ingest.models import Chunk, Document
 from citeqa.qa.cells import table_facts
-from citeqa.qa.facts import Fact, Kind, Status
+from citeqa.qa.facts import Fact, Status
 from citeqa.qa.lexicon import Lexicon
 from citeqa.qa.statements import sentence_facts
 

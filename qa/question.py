@@ -7,7 +7,9 @@ words (measures, populations, units, name shapes) come from the domain pack.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from enum import Enum
 
 from citeqa.qa.lexicon import Lexicon, word_tokens
 from citeqa.qa.vocabulary import MeasureRole, Vocabulary
@@ -63,6 +65,65 @@ _TERM_FORM_WORDS = _FORM_WORDS | {
 }
 
 
+class Extreme(str, Enum):
+    """What a superlative or comparative question asks for among comparable figures."""
+
+    highest = "highest"
+    lowest = "lowest"
+    best = "best"
+    worst = "worst"
+
+
+# Superlatives and comparatives of size and of quality (English grammar, not field words). "More than 50",
+# "at least", "at most" are thresholds, not comparisons, and are removed before these are looked for.
+_EXTREMES = (
+    (Extreme.highest, re.compile(r"\b(?:highest|greatest|largest|biggest|most|longest|maximum|higher|greater|larger|"
+                                 r"bigger|longer|more)\b", _I)),
+    (Extreme.lowest, re.compile(r"\b(?:lowest|smallest|least|fewest|shortest|minimum|lower|smaller|less|fewer|"
+                                r"shorter)\b", _I)),
+    (Extreme.best, re.compile(r"\b(?:best|better)\b", _I)),
+    (Extreme.worst, re.compile(r"\b(?:worst|worse|poorest|poorer)\b", _I)),
+)
+_THRESHOLD = re.compile(r"\b(?:(?:more|less|fewer|greater|higher|lower|longer|shorter) than\b|at (?:least|most)\b|"
+                        r"no (?:more|less)\b|the most (?:common|frequent|frequently|often|likely)\b)", _I)
+# Asking for advice: what to do, what the authors recommend (English, not field words).
+_ADVICE_QUESTION = re.compile(r"\b(?:recommend\w*|advis\w*|suggest\w*|prefer\w*|favou?r\w*)\b|\b(?:what|how|when|which) "
+                              r"(?:\w+ )?(?:should|would you|do you)\b|\bshould (?:i|we|one|they|he|she|patients?|clinicians?)\b|"
+                              r"\b(?:best|preferred|recommended) (?:next )?(?:option|approach|treatment|step|management)\b", _I)
+# The patient of a case report: "the patient in the case", "the case patient", "in the clinical case".
+_CASE_QUESTION = re.compile(r"\bcase\b", _I)
+_WHICH_ANYWHERE = re.compile(r"\b(?:which|what|who)\b", _I)
+_CLAUSE_END = re.compile(r"\s*(?:[?,.;:)]|$|(?:after|in|among|for|with|on|at|than|between|when|if|and|or|overall|"
+                         r"across|of (?:all|the|these|those))\b)", _I)
+_COUNTED = re.compile(r"\s*(?:\w+\s+){0,2}?(?:patients|participants|subjects|people|cases|events|deaths)\b", _I)
+_QUALIFY_CHARS = 20
+"""A superlative qualifies the measure named within this many characters after it ("highest 2-year OS")."""
+
+
+def _extreme(text: str, yes_no: bool, measure_starts: Collection[int] = ()) -> Extreme | None:
+    """The superlative or comparative a "which/what" question asks for ("which had the highest CR rate",
+    "which had the longer PFS, A or B", "which did best?"), or None. The word must qualify the figure: the
+    measure follows within a few words, or the clause ends ("the smaller series" qualifies a series)."""
+    if yes_no or not _WHICH_ANYWHERE.search(text):
+        return None
+    bare = _THRESHOLD.sub(lambda m: " " * len(m.group()), text)
+    found = []
+    for kind, pattern in _EXTREMES:
+        for m in pattern.finditer(bare):
+            ahead = bare[m.end():]
+            near = any(0 <= start - m.end() <= _QUALIFY_CHARS for start in measure_starts)
+            if near or _CLAUSE_END.match(ahead) or _COUNTED.match(ahead):
+                found.append((m.start(), kind))
+    return min(found)[1] if found else None
+
+
+def _superlatives(text: str) -> str:
+    """``text`` without its superlative and comparative words."""
+    for _, pattern in _EXTREMES:
+        text = pattern.sub(" ", text)
+    return text
+
+
 @dataclass
 class Question:
     """A question as understood: the parts the answer must match.
@@ -92,6 +153,13 @@ class Question:
         outcome: The outcome a comparison is asked on ("… compared with placebo on total FSH dose?"): its
             words weigh most in telling the finding apart from the report's other findings.
         why: It asks for a reason ("Why …?", "What causes …?"): a sentence that gives one answers it.
+        contrast: It names two arms ("X compared with Y", "X versus Y"): a finding has a direction.
+        extreme: It asks which of several comparable figures is highest, lowest, best or worst.
+        advice: It asks what to do or what the authors recommend ("what should I give", "what do the
+            authors prefer"): their advice answers it, not a case narrative.
+        case: It asks about the patient of a case report ("the patient in the case").
+        population_words: Keywords that are part of how it names its population ("failure" of "after CAR
+            T failure"): a figure for that population need not repeat them.
     """
 
     text: str
@@ -116,6 +184,11 @@ class Question:
     compares: bool = False
     outcome: str = ""
     why: bool = False
+    contrast: bool = False
+    extreme: Extreme | None = None
+    advice: bool = False
+    case: bool = False
+    population_words: set[str] = field(default_factory=set)
 
 
 def _measure(text: str, vocab: Vocabulary) -> tuple[str | None, list[tuple[str, int, int]]]:
@@ -198,11 +271,15 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
     topic = text
     for _, start, end in sorted(measures, key=lambda m: -m[1]):  # the measure is not the topic
         topic = topic[:start] + " " + topic[end:]
+    yes_no = bool(_YES_NO.match(text))
+    extreme = _extreme(text, yes_no, [start for _, start, _ in measures])
+    if extreme is not None:  # "highest", "longer": which figure is asked for, not what it is about
+        topic = _superlatives(topic)
     ignore = _FORM_WORDS | vocab.question_stopwords
     keywords = vocab.stems(" ".join(w for w in word_tokens(topic) if w.lower() not in entity_words)) - ignore
-    terms = vocab.stems(text) - _TERM_FORM_WORDS
+    said = " ".join(m.group() for p in vocab.populations if p.key in pops for m in p.pattern.finditer(text))
+    terms = vocab.stems(text if extreme is None else _superlatives(text)) - _TERM_FORM_WORDS
     numbers = {float(n) for n in _NUMBER.findall(text)}
-    yes_no = bool(_YES_NO.match(text))
     explicit = bool(_QUANTITY_CUE.search(text)) or bool(vocab.asks_quantity.search(text))
     descriptive = bool(_DESCRIPTIVE.match(text)) or (yes_no and not explicit)
     named = measure is not None and vocab.role(measure) is not MeasureRole.event  # an event alone is a topic
@@ -213,4 +290,6 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
                     {e for e in entities if lexicon.is_drug(e)}, [w for w in unknown if lexicon.is_drug(w.lower())],
                     bool(entities) and bool(_DEFINITION.search(text)), entity_words, explicit or bool(units),
                     bool(_COMPARES.search(text) or _COMPARATIVE.search(text)), _outcome(text),
-                    bool(_WHY.match(text)))
+                    bool(_WHY.match(text)), bool(_ARMS.search(text)), extreme,
+                    bool(_ADVICE_QUESTION.search(text)), bool(_CASE_QUESTION.search(text)),
+                    vocab.stems(said) & keywords)

@@ -43,6 +43,10 @@ OUTCOME_DENSE = 0.7
 """Share of the dense similarity given to the outcome's embedding when a comparison names one."""
 REASON = 0.1
 """Added for a "why" question when the sentence gives a reason (a causal connective)."""
+ADVICE = 0.1
+"""Added for a question asking what to do or what the authors recommend when the sentence gives advice
+("should", "we consider", "is reserved for"), and taken off a case report's narrative for it (the same size
+as :data:`REASON`, the other question-kind cue)."""
 AIM = 0.1
 """Taken off a sentence that states what its document sets out to do ("We review …", "The aim of this study …"):
 it restates the topic and reports no finding."""
@@ -65,6 +69,14 @@ _REASON = re.compile(r"\b(?:because|due to|owing to|given (?:that|the|their|our|
                      r"mechanisms? of|understanding of)\b|^\s*As\b", re.IGNORECASE)
 # The noun a "which/what" question asks for ("Which toxicities …", "What kind of drug …"): its answer names one.
 _FOCUS = re.compile(r"\s*(?:in |of |for )?(?:which|what)\s+(?:(?:kind|type|class|sort|form)s?\s+of\s+)?([A-Za-z][\w-]*)", re.IGNORECASE)
+# English wordings of advice: what should be done, what the authors recommend, prefer or reserve.
+_ADVICE = re.compile(r"\b(?:should|must|ought to|recommend\w*|advis\w*|we (?:consider|favou?r|prefer|suggest|propose|use)|"
+                     r"(?:is|are) preferred|reserved for|(?:highest |first )?priority|(?:is|are|remains?) (?:a |an |the )?"
+                     r"(?:reasonable|appropriate|preferred|potential|standard|best) (?:option|strategy|approach|choice)s?|"
+                     r"(?:our|the) preferred (?:option|strategy|approach|choice)|in our (?:practice|experience|approach))\b",
+                     re.IGNORECASE)
+# A section telling one patient's story ("Clinical case", "Case presentation", "Case report").
+_CASE_SECTION = re.compile(r"\bcase\b", re.IGNORECASE)
 # A document stating its own aim or scope.
 _AIM = re.compile(r"\b(?:we|this (?:article|paper|review|study)|here,? we|the (?:aims?|objectives?|purpose) of (?:this|the present) "
                   r"(?:study|trial|review|work))\b[^.]{0,40}?\b(?:review\w*|summari[sz]\w*|discuss\w*|describ\w*|highlight\w*|"
@@ -211,6 +223,9 @@ def supporting(
             score += RESULT  # a finding answers "what was the effect of X compared with Y"
         if q.why and _REASON.search(unit.text):
             score += REASON  # "why …?" is answered by a sentence that gives a reason
+        in_case = bool(_CASE_SECTION.search(unit.section or ""))
+        if q.advice and not q.case:
+            score += ADVICE * (bool(_ADVICE.search(unit.text)) - in_case)  # the authors' advice, not the story
         if _AIM.search(unit.text):
             score -= AIM
         if q.compares and _CITES.search(unit.text):

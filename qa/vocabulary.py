@@ -38,6 +38,13 @@ class MeasureRole(str, Enum):
     event = "event"  # an event (an infection): named alone, what the question is about, not a figure asked for
 
 
+class Better(str, Enum):
+    """Which values of a measure are the better outcome."""
+
+    higher = "higher"
+    lower = "lower"
+
+
 class PopulationRole(str, Enum):
     """How a population relates to the others."""
 
@@ -55,6 +62,9 @@ class Measure:
     pattern: re.Pattern[str]
     units: tuple[str, ...]
     role: MeasureRole = MeasureRole.value
+    better: Better | None = None
+    """Which way is better ("which did best?"): higher for a response rate, lower for an adverse event;
+    None when neither (a dose, a follow-up)."""
 
     @property
     def textual(self) -> bool:
@@ -121,7 +131,8 @@ class Vocabulary:
         try:
             self.measures = tuple(
                 Measure(m["key"], m.get("label", m["key"]), _any(m["patterns"], f"measure {m['key']}", splice),
-                        tuple(m.get("units", [])), MeasureRole(m.get("role", "")))
+                        tuple(m.get("units", [])), MeasureRole(m.get("role", "")),
+                        Better(m["better"]) if m.get("better") else None)
                 for m in data.get("measure", [])
             )
             self.populations = tuple(

@@ -31,9 +31,10 @@ def indexed_review(root: Path, review_path: Path, embedder, **settings) -> Setti
     return out
 
 
-def engine_over(root: Path, texts: dict[str, str], embedder, pack: str = "clinical-trial"):
+def engine_over(root: Path, texts: dict[str, str], embedder, pack: str = "clinical-trial", verdicts=None):
     """An engine over small text documents (``{file name: text}``) written to ``root``, with the
-    domain ``pack``: the real ingest, index and answer layer, with any embedder."""
+    domain ``pack``: the real ingest, index and answer layer, with any embedder; ``verdicts`` loads the
+    verdict model (None: no verdicts, no model loaded)."""
     from citeqa.index.store import build_index, load_index
     from citeqa.qa.engine import Engine
     from citeqa.qa.vocabulary import load_vocabulary
@@ -43,7 +44,7 @@ def engine_over(root: Path, texts: dict[str, str], embedder, pack: str = "clinic
     for name, text in texts.items():
         (corpus / name).write_text(text, encoding="utf-8")
     build_index([corpus], root / "index", embedder)
-    return Engine(load_index(root / "index"), embedder, load_vocabulary(pack))
+    return Engine(load_index(root / "index"), embedder, load_vocabulary(pack), verdicts=verdicts)
 
 
 CSP_VIOLATION = "Content Security Policy"  # how Chromium's console words a blocked script, style, image or request

@@ -218,6 +218,10 @@ def test_openapi_and_page(ro):
                  "/v1/references/{doc_id}/{number}", "/healthz", "/readyz"):
         assert path in spec["paths"], path
     assert ro.get("/docs").status_code == 200
+    schemas = spec["components"]["schemas"]
+    assert schemas["Verdict"]["enum"] == ["yes", "no", "unclear"]
+    assert schemas["Direction"]["enum"] == ["increased", "decreased", "no_difference", "unclear"]
+    assert {"verdict", "direction", "verdict_confidence", "ranking"} <= set(schemas["AnswerOut"]["properties"])
     page = ro.get("/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert "aria-live" in page.text and "innerHTML" not in page.text

@@ -121,7 +121,8 @@ def test_thresholds_file(tmp_path):
 
 def test_bundled_thresholds_load():
     thresholds = load_thresholds()
-    assert set(thresholds) == {"review", "review-open", "evidence-inference", "litqa2", "pdf"}
+    assert set(thresholds) == {"review", "review-open", "evidence-inference", "litqa2", "pdf", "pubmedqa"}
     assert thresholds["review"]["main"]["grounding"] == 1.0
     # the Evidence Inference gate has a floor on the answer rate, so abstaining on everything fails
     assert thresholds["evidence-inference"]["validation"]["answer_rate"] > 0
+    assert thresholds["pubmedqa"]["validation"]["right_abstract_cited"] > 0

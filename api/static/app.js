@@ -227,6 +227,12 @@
       const badge = badgeFor(answer);
       if (badge) head.append(el("span", { class: badge[1] }, badge[0]));
       main.append(head);
+      const decided = answer.verdict || answer.direction;
+      if (decided) {
+        const label = answer.verdict ? "Verdict" : "Direction";
+        const sure = typeof answer.verdict_confidence === "number" ? " (probability " + answer.verdict_confidence.toFixed(2) + ")" : "";
+        main.append(el("p", { class: "verdict" }, el("strong", {}, label + ": " + decided.replace("_", " ")), sure));
+      }
       const v = valueText(answer.value);
       const meta = [];
       if (v) meta.push("value: " + v);

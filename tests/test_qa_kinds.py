@@ -1,0 +1,49 @@
+"""Question kinds read from the question's grammar: advice, the case, questions the text asks itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import engine_over
+
+pytestmark = pytest.mark.slow
+
+REPORT = """Managing relapse after cell therapy: a case-based review
+
+Clinical case
+
+A 58-year-old woman relapsed three months after cell therapy. She received tafasitamab and lenalidomide.
+Her disease progressed after two cycles, and she was then given polatuzumab with bendamustine.
+
+Options after relapse
+
+Can chemotherapy still control the disease after cell therapy? Chemotherapy after cell therapy has produced
+short responses in most series. For patients relapsing after cell therapy, we recommend enrolment in a
+clinical trial whenever one is available. Polatuzumab with bendamustine is a reasonable option when no trial
+is available.
+"""
+
+
+@pytest.fixture(scope="module")
+def report_engine(tmp_path_factory, embedder):
+    return engine_over(tmp_path_factory.mktemp("kinds"), {"report.txt": REPORT}, embedder)
+
+
+@pytest.mark.parametrize("question", [
+    "What do the authors recommend for patients relapsing after cell therapy?",
+    "What should be given after relapse on cell therapy?",  # the case's "relapsed … after cell therapy" is no advice
+])
+def test_a_recommendation_question_quotes_the_authors_advice_not_the_case(report_engine, question):
+    answer = report_engine.ask(question)
+    assert "we recommend enrolment in a clinical trial" in " ".join(answer.citations[0].quote.split())
+
+
+def test_a_case_question_quotes_the_case(report_engine):
+    answer = report_engine.ask("What did the patient in the case receive when she relapsed?")
+    assert answer.citations[0].section == "Clinical case"
+
+
+def test_a_question_the_text_asks_is_never_the_answer(report_engine):
+    answer = report_engine.ask("Does chemotherapy still control the disease after cell therapy?")
+    assert all(not c.quote.rstrip().endswith("?") for c in answer.citations)
+    assert "short responses" in answer.citations[0].quote
