@@ -159,6 +159,13 @@ def _blank(path: Path) -> bool:
         return all(not block.strip() for block in iter(lambda: fh.read(1 << 20), b""))
 
 
+def _warm(engine: Any) -> None:
+    """Load the engine's verdict model in the background, so the first yes/no question does not wait."""
+    load = getattr(engine, "verdict_model", None)
+    if load is not None:
+        threading.Thread(target=load, name="citeqa-warm", daemon=True).start()
+
+
 class EngineManager:
     """The service's engine reference, the corpus writer and its job queue.
 
@@ -221,6 +228,7 @@ class EngineManager:
             try:
                 self.engine = self.loader(Path(self.settings.index_dir), self.settings.model_name())
                 self.error = None
+                _warm(self.engine)
             except Exception as exc:  # noqa: BLE001 - reported by /readyz, not fatal to the process
                 self.error = f"{type(exc).__name__}: {exc}"
                 logger.error("cannot load the index at %s: %s", self.settings.index_dir, self.error)

@@ -45,7 +45,7 @@ from citeqa.qa.passages import PassageStore
 from citeqa.qa.question import Question, analyse
 from citeqa.qa.support import Support, supporting
 from citeqa.qa.pack import DEFAULT_PACK
-from citeqa.qa.verdict_model import Task, Verdict, VerdictModel, shipped_model
+from citeqa.qa.verdict_model import Task, Verdict, VerdictModel, VerdictModelError, shipped_model
 from citeqa.qa.verdicts import Judgement, judge, task_of, with_verdict
 from citeqa.qa.vocabulary import Vocabulary, load_vocabulary
 
@@ -151,7 +151,22 @@ class Engine:
         """``answer`` with its verdict or direction (an abstained answer's is unclear, without reading)."""
         if answer.abstained:
             return with_verdict(answer, q, Judgement(task, Verdict.unclear.value, 0.0, None), self.store)
-        return with_verdict(answer, q, judge(q, task, support, self.store, self.verdicts()), self.store)
+        model = self.verdict_model()
+        if model is None:
+            return answer
+        return with_verdict(answer, q, judge(q, task, support, self.store, model), self.store)
+
+    def verdict_model(self) -> VerdictModel | None:
+        """The verdict model, loaded on first use; None (logged once) when it is off or cannot be read:
+        answers then come without a verdict rather than fail."""
+        if self.verdicts is None:
+            return None
+        try:
+            return self.verdicts()
+        except VerdictModelError as exc:
+            logger.error("verdicts are off: %s", exc)
+            self.verdicts = None
+            return None
 
     def _answer(self, q: Question, support: list[Support]) -> Answer:
         """The answer without options: a reference, a value (step 2) or a sentence (step 1)."""

@@ -82,3 +82,16 @@ def test_direction_given_the_doctors_evidence_on_a_dev_slice():
         right += LABELS[Task.direction][int(np.argmax(probs[:3]))] == e.label
     majority = max(sum(e.label == label for e in examples) for label in LABELS[Task.direction])
     assert right >= 0.7 * len(examples) and right > majority
+
+
+def test_an_unreadable_verdict_model_leaves_answers_without_verdicts(tmp_path, embedder, caplog):
+    from citeqa.qa.verdict_model import VerdictModel
+
+    broken = tmp_path / "models"
+    broken.mkdir()
+    (broken / "verdict.json").write_text("{not json", encoding="utf-8")
+    engine = engine_over(tmp_path / "e", {"zelatrin.txt": TRIAL}, embedder, verdicts=lambda: VerdictModel(broken))
+    answer = engine.ask("Does zelatrin reduce the daily cough count?")
+    assert not answer.abstained and answer.verdict is None
+    assert "cannot read the verdict model" in caplog.text and str(broken) in caplog.text
+    assert engine.ask("Does zelatrin reduce the daily cough count?").verdict is None  # off, not retried
