@@ -60,6 +60,21 @@ def test_ask_shows_value_quote_and_reference(server, browser):
     page.close()
 
 
+def test_a_yes_no_question_shows_its_verdict(server, browser):
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    errors = console_errors(page)
+    page.goto(server.url + "/")
+    box = page.get_by_label("Question or search terms")
+    box.fill("Is radiotherapy useful for localized relapse after CAR T?")
+    box.press("Enter")
+    page.wait_for_selector("article.citation", timeout=60_000)
+    shown = page.locator("article.answer p.verdict").inner_text()
+    assert shown.startswith("Verdict: ") and shown.split()[1] in ("yes", "no", "unclear")
+    assert "probability" in shown
+    assert errors == []
+    page.close()
+
+
 def test_badge_and_escaping(server, browser):
     page = browser.new_page(viewport={"width": 1100, "height": 900})
     page.goto(server.url + "/")
