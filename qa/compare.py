@@ -16,20 +16,20 @@ import re
 from dataclasses import dataclass
 
 from citeqa.ingest.models import Document
-from citeqa.qa.answer import Answer, RankedFigure
-from citeqa.qa.answering import Scored
+from citeqa.qa.answer import Answer, AnswerCitation, RankedFigure
+from citeqa.qa.answering import CONFLICT_MARGIN, Scored
 from citeqa.qa.compose import ChunkLocator, citation_for, describe, value_of, value_text, where_written
 from citeqa.qa.facts import Fact, Status
 from citeqa.qa.lexicon import Lexicon
 from citeqa.qa.question import Extreme, Question
 from citeqa.qa.vocabulary import Better, Vocabulary
 
-COMPARE_MARGIN = 0.2
+COMPARE_MARGIN = CONFLICT_MARGIN
+"""A figure is compared when its score is within this of the best candidate's (the conflict margin of
+:mod:`citeqa.qa.answering`: figures that close answer the question equally well)."""
 TIE = 0.02
 """Figures of several entities scoring within this of each other answer an entity-less question equally
 (one score step of the value scorer is 0.05): the answer lists them all rather than pick one."""
-"""A figure is compared when its score is within this of the best candidate's (the conflict margin of
-:mod:`citeqa.qa.answering`: figures that close answer the question equally well)."""
 _MARKERS = re.compile(r"[\s\u00b9\u00b2\u00b3\u2070-\u209f*†‡§]+$")
 
 
@@ -69,9 +69,10 @@ def _name(fact: Fact, q: Question, lexicon: Lexicon) -> str | None:
         label = fact.column if fact.entity_label == fact.column else fact.entity_label
     else:
         label = fact.entity_label if len(fact.entities) == 1 else None
-    if not label or re.search(r"\d", _MARKERS.sub("", label)) or label == fact.section:
+    if not label or label == fact.section:
         return None
-    return _MARKERS.sub("", label)
+    name = _MARKERS.sub("", label)
+    return None if re.search(r"\d", name) else name
 
 
 def entries(q: Question, candidates: list[Scored], lexicon: Lexicon, margin: float = COMPARE_MARGIN) -> list[Entry]:
@@ -109,6 +110,15 @@ def _separate_studies(facts: list[Fact]) -> bool:
     return len(cited) == len(facts) and len(set(cited)) == len(facts)
 
 
+def _cited(found: list[Entry], documents: dict[str, Document],
+           locator: ChunkLocator) -> tuple[list[Fact], list[AnswerCitation], list[RankedFigure]]:
+    """The compared facts, a citation of each, and the ranking that points at them (in ``found``'s order)."""
+    facts = [e.scored.fact for e in found]
+    citations = [citation_for(f, documents[f.doc_id], locator) for f in facts]
+    ranking = [RankedFigure(e.name, value_of(e.scored.fact), i) for i, e in enumerate(found)]
+    return facts, citations, ranking
+
+
 def ranked_answer(q: Question, candidates: list[Scored], documents: dict[str, Document], locator: ChunkLocator,
                   lexicon: Lexicon) -> Answer | None:
     """The comparison's answer: the winner, every compared figure cited; None when fewer than two
@@ -120,8 +130,7 @@ def ranked_answer(q: Question, candidates: list[Scored], documents: dict[str, Do
         return None
     found.sort(key=lambda e: e.scored.fact.value or 0.0, reverse=larger)
     winner, rest = found[0], found[1:]
-    facts = [e.scored.fact for e in found]
-    citations = [citation_for(f, documents[f.doc_id], locator) for f in facts]
+    facts, citations, ranking = _cited(found, documents, locator)
     tie = [e.name for e in rest if e.scored.fact.value == winner.scored.fact.value]
     word = _extreme_word(winner.scored.fact.unit, larger)
     others = ", ".join(f"{e.name} {value_text(e.scored.fact, vocab)}" for e in rest)
@@ -130,7 +139,6 @@ def ranked_answer(q: Question, candidates: list[Scored], documents: dict[str, Do
             + (f", tied with {', '.join(tie)}" if tie else "") + f"; compared with {others}.")
     if _separate_studies(facts):
         text += " The figures come from separate studies, not a head-to-head comparison."
-    ranking = [RankedFigure(e.name, value_of(e.scored.fact), i) for i, e in enumerate(found)]
     confidence = round(min(1.0, winner.scored.score), 3)
     return Answer(q.text, text, value_of(winner.scored.fact), False, None, False, confidence, citations,
                   ranking=ranking)
@@ -146,14 +154,12 @@ def listed_answer(q: Question, candidates: list[Scored], documents: dict[str, Do
     if len(found) < 2:
         return None
     vocab = lexicon.domain
-    facts = [e.scored.fact for e in found]
-    citations = [citation_for(f, documents[f.doc_id], locator) for f in facts]
+    facts, citations, ranking = _cited(found, documents, locator)
     measure = vocab.measure_by_key[q.measure].label if q.measure in vocab.measure_by_key else "The figure"
     listed = "; ".join(f"{e.name} {value_text(e.scored.fact, vocab)} ({where_written(e.scored.fact)})" for e in found)
     text = f"{measure[:1].upper() + measure[1:]}, reported separately for each: {listed}."
     if _separate_studies(facts):
         text += " The figures come from separate studies."
-    ranking = [RankedFigure(e.name, value_of(e.scored.fact), i) for i, e in enumerate(found)]
     return Answer(q.text, text, None, False, None, False, round(min(1.0, found[0].scored.score), 3), citations,
                   values=[v for v in (value_of(f) for f in facts) if v is not None], ranking=ranking)
 

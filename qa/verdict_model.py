@@ -66,8 +66,7 @@ LABELS: dict[Task, tuple[str, ...]] = {
 """Each task's labels, in the order of its slice of the head's outputs (yes/no first)."""
 
 
-def offsets() -> dict[Task, slice]:
-    """Each task's slice of the head's outputs."""
+def _offsets() -> dict[Task, slice]:
     out, at = {}, 0
     for task, labels in LABELS.items():
         out[task] = slice(at, at + len(labels))
@@ -75,7 +74,21 @@ def offsets() -> dict[Task, slice]:
     return out
 
 
+OFFSETS = _offsets()
+"""Each task's slice of the head's outputs."""
 HEAD_SIZE = sum(len(v) for v in LABELS.values())
+
+
+def predicted(task: Task, probs: np.ndarray) -> str:
+    """The most likely label of one row of ``task``'s probabilities."""
+    labels = LABELS[task]
+    return labels[int(np.argmax(probs[:len(labels)]))]
+
+
+def encode_pairs(tokenizer, questions: list[str], evidence: list[str], max_length: int):
+    """Question/evidence pairs as one padded batch of tensors, the evidence truncated to fit."""
+    return tokenizer(questions, evidence, truncation="only_second", max_length=max_length, padding=True,
+                     return_tensors="pt")
 
 
 @dataclass(frozen=True)
@@ -159,10 +172,9 @@ class VerdictModel:
         ``LABELS[task]`` order."""
         if not evidence:
             return np.zeros((0, len(LABELS[task])), dtype=np.float32)
-        batch = self.tokenizer([question] * len(evidence), list(evidence), truncation="only_second",
-                               max_length=self.config.max_length, padding=True, return_tensors="pt")
-        with self._lock, self._torch.inference_mode():
-            logits = self.network(**batch)[:, offsets()[task]]
+        with self._lock, self._torch.inference_mode():  # the fast tokenizer is not safe to share either
+            batch = encode_pairs(self.tokenizer, [question] * len(evidence), list(evidence), self.config.max_length)
+            logits = self.network(**batch)[:, OFFSETS[task]]
             return self._torch.softmax(logits, dim=-1).numpy()
 
 

@@ -54,6 +54,7 @@ class Judgement:
     label: str
     probability: float
     unit: Unit | None
+    """The deciding sentence; None when the verdict is unclear."""
 
 
 def task_of(q: Question) -> Task | None:
@@ -93,8 +94,7 @@ def judge(q: Question, task: Task, support: list[Support], store: PassageStore, 
     # The best-supported candidate that decides it: a surer finding on another outcome is no answer.
     pick = next((i for i, (_, p) in enumerate(scored) if p >= MIN_VERDICT), None)
     if pick is None:
-        best = max(range(len(units)), key=lambda i: scored[i][1])
-        return Judgement(task, unclear, scored[best][1], units[best])
+        return Judgement(task, unclear, max(p for _, p in scored), None)
     label, probability = scored[pick]
     return Judgement(task, LABELS[task][label], probability, units[pick])
 
@@ -109,12 +109,11 @@ def _window(store: PassageStore, index: int) -> str:
 
 
 def with_verdict(answer: Answer, q: Question, judgement: Judgement, store: PassageStore) -> Answer:
-    """``answer`` with the verdict; a decided verdict cites its deciding sentence first."""
+    """``answer`` with the verdict; a decided verdict cites its deciding sentence first. (An abstained
+    answer is given an unclear judgement without reading: the engine's ``_verdict``.)"""
     field = "verdict" if judgement.task is Task.yes_no else "direction"
-    if answer.abstained:  # no passage answers it: nothing decides it either
-        return replace(answer, **{field: Verdict.unclear.value}, verdict_confidence=0.0)
     out = replace(answer, **{field: judgement.label}, verdict_confidence=round(judgement.probability, 3))
-    if judgement.label == Verdict.unclear.value or judgement.unit is None:
+    if judgement.unit is None:  # unclear: nothing decides it
         return out
     unit = judgement.unit
     if answer.citations and (answer.citations[0].doc_id, answer.citations[0].start) == (unit.doc_id, unit.start):

@@ -36,13 +36,19 @@ def _screenshot(page, name: str) -> Path:
     return path
 
 
-def test_ask_shows_value_quote_and_reference(server, browser):
+def _asked(server, browser, question: str):
+    """A desktop-width page that asked ``question`` with the keyboard, and the list its console errors fill."""
     page = browser.new_page(viewport={"width": 1100, "height": 900})
     errors = console_errors(page)  # a CSP violation (inline script or style) is one
     page.goto(server.url + "/")
     box = page.get_by_label("Question or search terms")
-    box.fill("epcoritamab post-CAR-T CR rate")
+    box.fill(question)
     box.press("Enter")  # keyboard submit
+    return page, errors
+
+
+def test_ask_shows_value_quote_and_reference(server, browser):
+    page, errors = _asked(server, browser, "epcoritamab post-CAR-T CR rate")
     page.wait_for_selector("article.citation mark", timeout=30_000)
     answer = page.locator("article.answer").inner_text()
     assert "34%" in answer
@@ -61,12 +67,7 @@ def test_ask_shows_value_quote_and_reference(server, browser):
 
 
 def test_a_yes_no_question_shows_its_verdict(server, browser):
-    page = browser.new_page(viewport={"width": 1100, "height": 900})
-    errors = console_errors(page)
-    page.goto(server.url + "/")
-    box = page.get_by_label("Question or search terms")
-    box.fill("Is radiotherapy useful for localized relapse after CAR T?")
-    box.press("Enter")
+    page, errors = _asked(server, browser, "Is radiotherapy useful for localized relapse after CAR T?")
     page.wait_for_selector("article.citation", timeout=60_000)
     shown = page.locator("article.answer p.verdict").inner_text()
     assert shown.startswith("Verdict: ") and shown.split()[1] in ("yes", "no", "unclear")
@@ -114,12 +115,7 @@ def test_error_message_is_shown(server, browser):
 
 
 def test_a_cited_table_cell_is_shown_lit_in_its_table(server, browser):
-    page = browser.new_page(viewport={"width": 1100, "height": 900})
-    errors = console_errors(page)
-    page.goto(server.url + "/")
-    box = page.get_by_label("Question or search terms")
-    box.fill("epcoritamab post-CAR-T CR rate")
-    box.press("Enter")
+    page, errors = _asked(server, browser, "epcoritamab post-CAR-T CR rate")
     page.wait_for_selector("article.citation table.source", timeout=30_000)
     table = page.locator("article.citation table.source").first
     assert table.locator("caption").inner_text().startswith("Table 2")

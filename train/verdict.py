@@ -20,14 +20,17 @@ from citeqa.eval.splits import Part
 from citeqa.qa.verdict_model import (
     CONFIG,
     FROZEN,
+    HEAD_SIZE,
     LABELS,
+    OFFSETS,
     WEIGHTS,
     ModelConfig,
     Task,
     base_path,
     build_network,
+    encode_pairs,
     file_sha256,
-    offsets,
+    predicted,
 )
 from citeqa.train.verdict_data import Example, examples
 
@@ -46,14 +49,14 @@ class TrainConfig:
 
 
 def _target(example: Example) -> int:
-    return offsets()[example.task].start + LABELS[example.task].index(example.label)
+    return OFFSETS[example.task].start + LABELS[example.task].index(example.label)
 
 
 def _mask(tasks: Sequence[Task], torch):
     """-inf on each row's other task's outputs."""
-    mask = torch.full((len(tasks), sum(len(v) for v in LABELS.values())), float("-inf"))
+    mask = torch.full((len(tasks), HEAD_SIZE), float("-inf"))
     for row, task in enumerate(tasks):
-        mask[row, offsets()[task]] = 0.0
+        mask[row, OFFSETS[task]] = 0.0
     return mask
 
 
@@ -75,11 +78,10 @@ def predict(network, tokenizer, items: Sequence[Example], max_length: int, batch
     with torch.inference_mode():
         for at in range(0, len(items), batch_size):
             chunk = items[at:at + batch_size]
-            batch = tokenizer([e.question for e in chunk], [e.evidence for e in chunk], truncation="only_second",
-                              max_length=max_length, padding=True, return_tensors="pt")
-            logits = network(**batch)
+            logits = network(**encode_pairs(tokenizer, [e.question for e in chunk], [e.evidence for e in chunk],
+                                            max_length))
             for row, e in enumerate(chunk):
-                probs = torch.softmax(logits[row, offsets()[e.task]], dim=-1).numpy()
+                probs = torch.softmax(logits[row, OFFSETS[e.task]], dim=-1).numpy()
                 out[at + row, :len(probs)] = probs
     return out
 
@@ -91,18 +93,15 @@ def metrics(items: Sequence[Example], probs: np.ndarray) -> dict[str, float]:
         rows = [i for i, e in enumerate(items) if e.task is task]
         if not rows:
             continue
-        labels = LABELS[task]
-        right = [labels[int(np.argmax(probs[i, :len(labels)]))] == items[i].label for i in rows]
-        out[f"{task.value}_accuracy"] = round(float(np.mean(right)), 4)
+        guess = {i: predicted(task, probs[i]) for i in rows}
+        out[f"{task.value}_accuracy"] = round(float(np.mean([guess[i] == items[i].label for i in rows])), 4)
         out[f"{task.value}_n"] = len(rows)
         for source in sorted({items[i].source for i in rows}):
             own = [i for i in rows if items[i].own and items[i].source == source]
-            out[f"{task.value}_{source}_accuracy"] = round(float(np.mean(
-                [labels[int(np.argmax(probs[i, :len(labels)]))] == items[i].label for i in own])), 4)
+            out[f"{task.value}_{source}_accuracy"] = round(float(np.mean([guess[i] == items[i].label for i in own])), 4)
         unrelated = [i for i in rows if not items[i].own]
         if unrelated:  # unrelated evidence read as unclear, own evidence as decided (when it decides)
-            out[f"{task.value}_unrelated_unclear"] = round(float(np.mean(
-                [labels[int(np.argmax(probs[i, :len(labels)]))] == "unclear" for i in unrelated])), 4)
+            out[f"{task.value}_unrelated_unclear"] = round(float(np.mean([guess[i] == "unclear" for i in unrelated])), 4)
     return out
 
 
@@ -134,7 +133,7 @@ def evaluate(shared: Path, part: Part, folder: Path | None = None, seed: int = T
         rows = [i for i, e in enumerate(items) if e.task is task]
         width = len(LABELS[task])
         confidence = np.array([probs[i, :width].max() for i in rows])
-        correct = np.array([LABELS[task][int(np.argmax(probs[i, :width]))] == items[i].label for i in rows], dtype=float)
+        correct = np.array([predicted(task, probs[i]) == items[i].label for i in rows], dtype=float)
         out[f"{task.value}_ece"] = calibration_error(confidence, correct)
     return out
 
@@ -168,8 +167,7 @@ def train_verdict(shared: Path, out_dir: Path, config: TrainConfig = TrainConfig
     for epoch in range(config.epochs):
         network.train()
         for number, batch in enumerate(_batches(train_items, config.batch_size, rng)):
-            encoded = tokenizer([e.question for e in batch], [e.evidence for e in batch], truncation="only_second",
-                                max_length=config.max_length, padding=True, return_tensors="pt")
+            encoded = encode_pairs(tokenizer, [e.question for e in batch], [e.evidence for e in batch], config.max_length)
             logits = network(**encoded) + _mask([e.task for e in batch], torch)
             loss = torch.nn.functional.cross_entropy(logits, torch.tensor([_target(e) for e in batch]))
             loss.backward()
