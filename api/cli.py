@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from citeqa.api import views
+from citeqa.api.schemas import MAX_K, MAX_QUESTION_CHARS
 from rich.console import Console
 from rich.text import Text
 
-from citeqa.api import views
-from citeqa.api.schemas import MAX_K, MAX_QUESTION_CHARS
 from citeqa.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ def _friendly() -> Iterator[None]:
         raise
     except CliError as exc:
         _fail(exc.message, exc.code)
-    except Exception as exc:  # noqa: BLE001 - never show a traceback to the user
+    except Exception as exc:
         logger.debug("command failed", exc_info=True)
         _fail(_describe(exc))
 
@@ -532,7 +532,6 @@ def serve(
             _report_ingest(_run_ingest(settings, None, None, prune=False, replace=False), as_json=False)
         engine = load_engine(settings)
     import uvicorn
-
     from citeqa.api.app import create_app
 
     _err().print(f"citeqa serving on http://{settings.host}:{settings.port}/  (API docs at /docs)")
@@ -671,34 +670,58 @@ def bench_pdf(
     typer.echo(bench.to_text(result, per_file=per_file))
 
 
+class TrainedModel(str, Enum):
+    verdict = "verdict"
+    support = "support"
+
+
 @app.command()
 def train(
-    benchmarks: Annotated[Path, typer.Option("--benchmarks", help="Folder holding evidence-inference/ and pubmedqa/.")] = Path("../shared/benchmarks"),
+    ctx: typer.Context,
+    model: Annotated[TrainedModel, typer.Option("--model", help="Which model: verdict (the yes/no and direction cross-encoder, ~25 min) or support (the sentence ranker, ~1 min once the benchmark indexes are cached, ~25 min before).")] = TrainedModel.verdict,
+    benchmarks: Annotated[Path, typer.Option("--benchmarks", help="Folder holding evidence-inference/, litqa2/ and pubmedqa/.")] = Path("../shared/benchmarks"),
     out: Annotated[Path | None, typer.Option("--out", help="Where to write the model (default: the package's qa/models, replacing the shipped one).")] = None,
-    epochs: Annotated[int | None, typer.Option("--epochs", min=1, help="Training epochs (default: the model card's).")] = None,
-    layers: Annotated[int | None, typer.Option("--layers", min=1, max=6, help="Encoder layers kept (default: the model card's).")] = None,
-    evaluate: Annotated[str | None, typer.Option("--evaluate", help="Only score the model in --out (default: the shipped one) on a part: dev (for choosing) or validation (report once).")] = None,
+    epochs: Annotated[int | None, typer.Option("--epochs", min=1, help="Verdict model: training epochs (default: the model card's).")] = None,
+    layers: Annotated[int | None, typer.Option("--layers", min=1, max=6, help="Verdict model: encoder layers kept (default: the model card's).")] = None,
+    evaluate: Annotated[str | None, typer.Option("--evaluate", help="Verdict model: only score the model in --out (default: the shipped one) on a part: dev (for choosing) or validation (report once).")] = None,
+    cache: Annotated[Path, typer.Option("--cache", help="Support model: where the benchmark indexes are cached (shared with citeqa eval).")] = Path("var/cache/eval"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the training report as JSON.")] = False,
 ) -> None:
-    """Fine-tune the verdict model from the shared benchmarks (fixed seeds; ~25 min on 2 cores)."""
+    """Train a shipped model from the shared benchmarks, reproducibly (fixed seeds and data order)."""
     with _friendly():
-        verdict = _optional("citeqa.train.verdict", "training")
-        from citeqa.eval.splits import Part
-        from citeqa.qa.verdict_model import MODEL_DIR
-
-        if evaluate is not None:
-            if evaluate not in (Part.dev.value, Part.validation.value):
-                raise CliError(f"--evaluate {evaluate!r}: use dev or validation (the train part is trained on)")
-            typer.echo(json.dumps(verdict.evaluate(benchmarks, Part(evaluate), out), indent=None if as_json else 2))
-            return
-
-        for needed in (benchmarks / "evidence-inference", benchmarks / "pubmedqa"):
-            if not needed.is_dir():
-                raise CliError(f"no training data at {needed} (pass --benchmarks)")
-        defaults = verdict.TrainConfig()
-        config = verdict.TrainConfig(**{**vars(defaults), **{k: v for k, v in (("epochs", epochs), ("layers", layers)) if v}})
-        report = verdict.train_verdict(benchmarks, out or MODEL_DIR, config, progress=lambda m: _err().print(m, style="dim"))
+        if model is TrainedModel.support:
+            report = _train_support(_settings(ctx), benchmarks, cache, out)
+        else:
+            report = _train_verdict(benchmarks, out, epochs, layers, evaluate)
     typer.echo(json.dumps(report, indent=None if as_json else 2))
+
+
+def _train_support(settings: Settings, benchmarks: Path, cache: Path, out: Path | None) -> dict:
+    support = _optional("citeqa.train.support", "training")
+    from citeqa.qa.support_model import MODEL_DIR
+
+    for needed in (benchmarks / "evidence-inference", benchmarks / "litqa2"):
+        if not needed.is_dir():
+            raise CliError(f"no training data at {needed} (pass --benchmarks)")
+    return support.train_support(benchmarks, Path(settings.corpus_dir), cache, out or MODEL_DIR, make_embedder(settings),
+                                 progress=lambda m: _err().print(m, style="dim"))
+
+
+def _train_verdict(benchmarks: Path, out: Path | None, epochs: int | None, layers: int | None, evaluate: str | None) -> dict:
+    verdict = _optional("citeqa.train.verdict", "training")
+    from citeqa.eval.splits import Part
+    from citeqa.qa.verdict_model import MODEL_DIR
+
+    if evaluate is not None:
+        if evaluate not in (Part.dev.value, Part.validation.value):
+            raise CliError(f"--evaluate {evaluate!r}: use dev or validation (the train part is trained on)")
+        return verdict.evaluate(benchmarks, Part(evaluate), out)
+    for needed in (benchmarks / "evidence-inference", benchmarks / "pubmedqa"):
+        if not needed.is_dir():
+            raise CliError(f"no training data at {needed} (pass --benchmarks)")
+    defaults = verdict.TrainConfig()
+    config = verdict.TrainConfig(**{**vars(defaults), **{k: v for k, v in (("epochs", epochs), ("layers", layers)) if v}})
+    return verdict.train_verdict(benchmarks, out or MODEL_DIR, config, progress=lambda m: _err().print(m, style="dim"))
 
 
 def main() -> None:

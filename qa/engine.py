@@ -41,11 +41,18 @@ from citeqa.qa.compose import (
 from citeqa.qa.facts import Fact, Kind
 from citeqa.qa.lexicon import build_lexicon
 from citeqa.qa.open import open_answer, unseen_topics
+from citeqa.qa.pack import DEFAULT_PACK
 from citeqa.qa.passages import PassageStore
 from citeqa.qa.question import Question, analyse
 from citeqa.qa.support import Support, supporting
-from citeqa.qa.pack import DEFAULT_PACK
-from citeqa.qa.verdict_model import Task, Verdict, VerdictModel, VerdictModelError, shipped_model
+from citeqa.qa.support_model import SupportModel, shipped_support_model
+from citeqa.qa.verdict_model import (
+    Task,
+    Verdict,
+    VerdictModel,
+    VerdictModelError,
+    shipped_model,
+)
 from citeqa.qa.verdicts import Judgement, judge, task_of, with_verdict
 from citeqa.qa.vocabulary import Vocabulary, load_vocabulary
 
@@ -75,11 +82,14 @@ class Engine:
         vocabulary: The domain pack: compiled, or a bundled pack's name or TOML path (default: oncology).
         verdicts: Loads the verdict model on the first yes/no or comparison question (default: the shipped
             one); None answers those questions without a verdict.
+        support_model: Scores the retrieved sentences and rows (default: the shipped one).
     """
 
     def __init__(self, index: Index, embedder, vocabulary: Vocabulary | str | None = None,
-                 verdicts: Callable[[], VerdictModel] | None = shipped_model) -> None:
+                 verdicts: Callable[[], VerdictModel] | None = shipped_model,
+                 support_model: SupportModel | None = None) -> None:
         self.index = index
+        self.support_model = support_model or shipped_support_model()
         self.verdicts = verdicts
         self.embedder = embedder
         self.vocabulary = vocabulary if isinstance(vocabulary, Vocabulary) else load_vocabulary(vocabulary or DEFAULT_PACK)
@@ -123,14 +133,7 @@ class Engine:
             options: Multiple-choice options: the answer's ``choice`` is the one a cited quote states,
                 or None with ``abstained`` and reason "insufficient information".
         """
-        text = self.lexicon.corrected(question)  # a misspelt corpus word read as the corpus writes it
-        q = self.analyse(text)
-        names = " ".join(sorted({self.lexicon.display.get(e, e) for e in q.entities}))
-        query = " ".join([text, names, *self.lexicon.expansions(text)]).strip()
-        vector = self.retriever.embed(query)
-        passages = self.retriever.search(query, k=max(k, DEPTH), query_vector=vector)
-        outcome = self.retriever.embed(q.outcome) if q.outcome else None
-        support = supporting(q, vector, passages, self.store, self.lexicon, outcome)
+        q, passages, support = self.read(question, k)
         unseen = unseen_topics(q, self.store, self.lexicon)
         if unseen:
             answer = not_in_corpus(q, 0.0, self.vocabulary, unseen)
@@ -146,6 +149,18 @@ class Engine:
         answer.passages = [_retrieved(p) for p in rerank(passages, support)[:k]]
         answer.question = question
         return answer
+
+    def read(self, question: str, k: int = DEPTH) -> tuple[Question, list[Passage], list[Support]]:
+        """Step 1 of answering: ``question`` analysed, its passages retrieved (at least :data:`DEPTH`) and
+        their sentences and rows scored, best first."""
+        text = self.lexicon.corrected(question)  # a misspelt corpus word read as the corpus writes it
+        q = self.analyse(text)
+        names = " ".join(sorted({self.lexicon.display.get(e, e) for e in q.entities}))
+        query = " ".join([text, names, *self.lexicon.expansions(text)]).strip()
+        vector = self.retriever.embed(query)
+        passages = self.retriever.search(query, k=max(k, DEPTH), query_vector=vector)
+        outcome = self.retriever.embed(q.outcome) if q.outcome else None
+        return q, passages, supporting(q, vector, passages, self.store, self.lexicon, outcome, self.support_model)
 
     def _verdict(self, answer: Answer, q: Question, task: Task, support: list[Support]) -> Answer:
         """``answer`` with its verdict or direction (an abstained answer's is unclear, without reading)."""

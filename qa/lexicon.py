@@ -321,7 +321,7 @@ def build_lexicon(documents: list[Document], domain: Vocabulary) -> Lexicon:
                 glossaries.append(note.text)
         body_end = min((r.start for r in doc.references), default=len(doc.text))
         body = doc.text[:body_end]
-        for w in set(word_tokens(body)):
+        for w in dict.fromkeys(word_tokens(body)):  # in text order: the first spelling is the display form
             if lex.is_drug(w.lower()) or (domain.trial.match(w) and not lex._generic(w.lower())):
                 lex.add(w)
         for para in doc.paragraphs:

@@ -1,18 +1,24 @@
 """Step 1 of answering: find the sentences of the retrieved passages that support an answer.
 
-Each sentence (or table row) of the retrieved passages is scored against the question by
-- dense similarity between the question's vector and the sentence's (computed at index time),
+Each sentence (or table row) of the retrieved passages is described by a row of features
+(:class:`citeqa.qa.support_model.Feature`) and scored by the support model, a ranker trained on the shared
+benchmarks (``docs/support-model.md``). The features:
+
+- dense similarity between the question's vector and the sentence's (computed at index time), and its gap
+  to the best of the retrieved sentences;
 - term coverage: the share of the question's words it contains, each weighted by how rare the word
   is in the corpus (idf), abbreviations read both ways ("LVEF" / "left ventricular ejection fraction");
-  the noun a "which/what" question asks for weighs double, a word the corpus never writes not at all,
+  the noun a "which/what" question asks for weighs double, a word the corpus never writes not at all;
+  and its gap to the best coverage;
 - the question's entities (drugs, trials; aliases and spelling variants resolved) named in it or in
-  the sentence its paragraph is about,
-- the measure and population asked for, when it names them,
-- for a question about an effect or a comparison, whether the sentence states a finding,
-- for a "why" question, whether the sentence gives a reason (a causal connective),
-- whether the sentence only states what its document sets out to do ("We review …"): it restates
-  the topic and answers nothing,
-- the rank of the passage it comes from.
+  the sentence its paragraph is about;
+- the measure and population asked for, when it names them; whether it holds a figure;
+- for a question about an effect or a comparison, whether the sentence states a finding and how much of
+  the outcome asked about it names; whether it credits the finding to other studies;
+- for a "why" question, whether the sentence gives a reason (a causal connective); for a question asking
+  what to do, whether it gives advice or tells a case's story;
+- whether the sentence only states what its document sets out to do ("We review …");
+- its kind, length, section, and the rank of the passage it comes from.
 """
 
 from __future__ import annotations
@@ -21,38 +27,21 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-
 from citeqa.index.retriever import Passage
 from citeqa.ingest.markers import SUPERSCRIPT_DIGITS
 from citeqa.qa.lexicon import Lexicon, word_tokens
 from citeqa.qa.numbers import BRACKET_MARKER
 from citeqa.qa.passages import PassageStore, Unit
 from citeqa.qa.question import Question
+from citeqa.qa.support_model import HAND, Feature, SupportModel, shipped_support_model
 
-DENSE = 0.3
-COVERAGE = 0.3
-ENTITY = 0.1
-PRIOR = 0.1
-MEASURE = 0.0
-POPULATION = 0.05
-DEFINES = 0.2
-RESULT = 0.12
 OUTCOME = 0.7
 """Share of the term coverage given to the outcome's words when a comparison names one."""
 OUTCOME_DENSE = 0.7
 """Share of the dense similarity given to the outcome's embedding when a comparison names one."""
-REASON = 0.1
-"""Added for a "why" question when the sentence gives a reason (a causal connective)."""
-ADVICE = 0.1
-"""Added for a question asking what to do or what the authors recommend when the sentence gives advice
-("should", "we consider", "is reserved for"), and taken off a case report's narrative for it (the same size
-as :data:`REASON`, the other question-kind cue)."""
-AIM = 0.1
-"""Taken off a sentence that states what its document sets out to do ("We review …", "The aim of this study …"):
-it restates the topic and reports no finding."""
-CITED = 0.1
-"""Taken off a sentence that credits a finding to other studies by a citation marker ("… [2-4,6]") when a
-comparison is asked: a primary report's own result answers it, its background does not."""
+LONG_UNIT = 600
+"""Characters at which a unit counts as long (:attr:`Feature.length` is capped there): about four sentences."""
+_DIGIT = re.compile(r"\d")
 _SUP = f"[{SUPERSCRIPT_DIGITS}]+"
 _CITES = re.compile(rf"{BRACKET_MARKER.pattern}|{_SUP}(?:[-–,]{_SUP})*")
 FOCUS = 2.0
@@ -99,8 +88,14 @@ class Support:
     defines: bool = False
     """It says what the question's entity is (for "what is X" questions)."""
     strength: float = 0.0
-    """How strongly it supports an answer: its score with the question's words that the corpus never
-    writes counted as missing (they cannot rank sentences, but they say the corpus may not answer)."""
+    """How strongly it supports an answer, the gate an open answer must pass: its score under the hand-set
+    weights (:data:`citeqa.qa.support_model.HAND`) with the question's words that the corpus never writes
+    counted as missing (they cannot rank sentences, but they say the corpus may not answer). It stays
+    hand-set until an abstention model is trained: the training questions hold too few unanswerable ones
+    for the support model's probability to gate on (with it, "How does sacubitril work?" was answered from a
+    report that never names it)."""
+    features: np.ndarray | None = None
+    """Its :class:`Feature` row (what the support model scored)."""
 
 
 # Pronouns of one person: a question about "her" matches a sentence about what "she" did.
@@ -124,7 +119,7 @@ def question_terms(q: Question, store: PassageStore, lexicon: Lexicon) -> list[_
         stems = vocab.stems(word)
         if not stems or not stems & q.terms or word.lower() in q.entity_words or lexicon.concepts(word):
             continue  # a form word, or an entity name (scored as an entity)
-        stem = min(stems, key=lambda s: store.df.get(s, 0))
+        stem = min(sorted(stems), key=lambda s: store.df.get(s, 0))  # sorted: one choice among equals
         alternatives = [frozenset({stem})] + [frozenset({p}) for p in _SAME_PERSON.get(stem, ())]
         long = lexicon.abbreviations.get(word.lower())
         if long:
@@ -146,8 +141,44 @@ def defines(unit: Unit, entities: set[str], lexicon: Lexicon) -> bool:
     return False
 
 
+def in_case(unit: Unit) -> bool:
+    """Whether ``unit`` is in a section telling one patient's story ("Clinical case", "Case report")."""
+    return bool(_CASE_SECTION.search(unit.section or ""))
+
+
+def states_aim(text: str) -> bool:
+    """Whether ``text`` states what its document sets out to do ("We review …", "The aim of this study …")."""
+    return bool(_AIM.search(text))
+
+
 def _prior(rank: int) -> float:
     return 1.0 / (1.0 + rank / 4.0)
+
+
+def _features(q: Question, unit: Unit, dense: float, coverage: float, entity: float, rank: int, definition: bool) -> list[float]:
+    """One unit's :class:`Feature` row (the two gaps are filled in once the whole group is known)."""
+    advice = q.advice and not q.case
+    row = [0.0] * len(Feature)
+    row[Feature.dense] = dense
+    row[Feature.coverage] = coverage
+    row[Feature.entity] = entity
+    row[Feature.prior] = _prior(rank)
+    row[Feature.measure] = float(bool(q.measure) and q.measure in unit.measures)
+    row[Feature.population] = float(bool(q.populations & unit.populations))
+    row[Feature.defines_asked] = float(definition and q.defines)
+    row[Feature.defines_row] = float(definition and not q.defines)
+    row[Feature.result] = float(q.compares and unit.result)
+    row[Feature.reason] = float(q.why and bool(_REASON.search(unit.text)))
+    row[Feature.advice] = float(advice and bool(_ADVICE.search(unit.text)))
+    row[Feature.advice_case] = float(advice and in_case(unit))
+    row[Feature.aim] = float(states_aim(unit.text))
+    row[Feature.cited] = float(q.compares and bool(_CITES.search(unit.text)))
+    row[Feature.table_row] = float(unit.kind == "table_row")
+    row[Feature.length] = min(len(unit.text), LONG_UNIT) / LONG_UNIT
+    row[Feature.number] = float(q.asks_quantity and bool(_DIGIT.search(unit.text)))
+    row[Feature.finding] = float(unit.result)
+    row[Feature.named] = len(q.entities & unit.named) / len(q.entities) if q.entities else 0.0
+    return row
 
 
 def supporting(
@@ -157,6 +188,7 @@ def supporting(
     store: PassageStore,
     lexicon: Lexicon,
     outcome_vector: np.ndarray | None = None,
+    model: SupportModel | None = None,
 ) -> list[Support]:
     """Score every unit of ``passages`` against ``q``, best first.
 
@@ -167,6 +199,7 @@ def supporting(
         store: What each passage holds.
         lexicon: The corpus's entity vocabulary.
         outcome_vector: The embedding of the outcome a comparison asks about (:attr:`Question.outcome`).
+        model: Scores each unit's features (default: the shipped support model).
 
     Returns:
         One :class:`Support` per unit of the passages (a unit shared by two passages once).
@@ -185,6 +218,7 @@ def supporting(
                 ranks.append(rank)
     if not indexes:
         return []
+    model = model or shipped_support_model()
     vectors = store.vectors[np.asarray(indexes)]
     dense = vectors @ np.asarray(query_vector, dtype=np.float32)
     if outcome_vector is not None:  # as close to the outcome asked about as to the whole question
@@ -201,37 +235,32 @@ def supporting(
     outcome_total = sum(t.weight for t in outcome_terms)
     entity_weight = max((t.weight for t in terms), default=1.0) if q.entities else 0.0
     seen_share = (total + entity_weight) / max(total + unseen_weight + entity_weight, 1e-9)
-    out = []
+    rows, extras = [], []
     for i, u in enumerate(indexes):
         unit = store.units[u]
         covered = [t for t in terms if any(alt <= unit.stems for alt in t.alternatives)]
         entity = len(q.entities & unit.entities) / len(q.entities) if q.entities else 1.0
         coverage = (sum(t.weight for t in covered) + entity_weight * entity) / max(total + entity_weight, 1e-9)
+        on_outcome = sum(t.weight for t in outcome_terms if t in covered) / outcome_total if outcome_total else 0.0
         if outcome_total:
-            on_outcome = sum(t.weight for t in outcome_terms if t in covered) / outcome_total
             coverage = (1 - OUTCOME) * coverage + OUTCOME * on_outcome
-        score = DENSE * float(dense[i]) + COVERAGE * coverage + ENTITY * entity + PRIOR * _prior(ranks[i])
-        if q.measure and q.measure in unit.measures:
-            score += MEASURE
-        if q.populations and q.populations & unit.populations:
-            score += POPULATION
         definition = (entity > 0 and bool(q.entities) and (q.defines or unit.kind == "table_row")
                       and defines(unit, q.entities, lexicon))  # read only where it counts
-        if definition:
-            score += DEFINES if q.defines else DEFINES / 2  # a row about the entity answers "which/what" of it
-        if q.compares and unit.result:
-            score += RESULT  # a finding answers "what was the effect of X compared with Y"
-        if q.why and _REASON.search(unit.text):
-            score += REASON  # "why …?" is answered by a sentence that gives a reason
-        in_case = bool(_CASE_SECTION.search(unit.section or ""))
-        if q.advice and not q.case:
-            score += ADVICE * (bool(_ADVICE.search(unit.text)) - in_case)  # the authors' advice, not the story
-        if _AIM.search(unit.text):
-            score -= AIM
-        if q.compares and _CITES.search(unit.text):
-            score -= CITED  # a finding credited to other studies is not this report's own
-        missing = [t.word for t in terms if t not in covered]
-        strength = score - COVERAGE * coverage * (1 - seen_share)
-        out.append(Support(unit, u, score, float(dense[i]), coverage, entity, ranks[i], missing, definition, strength))
+        row = _features(q, unit, float(dense[i]), coverage, entity, ranks[i], definition)
+        row[Feature.outcome] = on_outcome
+        row[Feature.finding_section] = float(bool(lexicon.domain.finding_sections.search(unit.section or "")))
+        rows.append(row)
+        extras.append((u, ranks[i], [t.word for t in terms if t not in covered], definition))
+    matrix = np.asarray(rows, dtype=np.float64)
+    matrix[:, Feature.dense_gap] = matrix[:, Feature.dense] - matrix[:, Feature.dense].max()
+    matrix[:, Feature.coverage_gap] = matrix[:, Feature.coverage] - matrix[:, Feature.coverage].max()
+    scores = model.score(matrix)
+    unseen = matrix.copy()  # the question's unwritten words counted as missing
+    unseen[:, Feature.coverage] *= seen_share
+    unseen[:, Feature.coverage_gap] = unseen[:, Feature.coverage] - matrix[:, Feature.coverage].max()
+    strengths = HAND.score(unseen)  # the abstention gate stays on the hand-set scale (see Support.strength)
+    out = [Support(store.units[u], u, float(scores[i]), float(matrix[i, Feature.dense]), float(matrix[i, Feature.coverage]),
+                   float(matrix[i, Feature.entity]), rank, missing, definition, float(strengths[i]), matrix[i])
+           for i, (u, rank, missing, definition) in enumerate(extras)]
     out.sort(key=lambda s: -s.score)
     return out

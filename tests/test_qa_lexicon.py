@@ -113,3 +113,23 @@ def test_words_of_headings_in_capitals_are_not_names():
     lexicon = build_lexicon([doc], load_vocabulary("clinical-trial"))
     assert "swog" in lexicon.vocab and not {"results", "score"} & lexicon.vocab
     assert lexicon.resolve_word("score") == (set(), False)  # written by the corpus: no misspelt name
+
+
+def test_an_entity_is_shown_as_the_text_first_spells_it_in_every_process():
+    """The display form is the first spelling in the text, not whichever a set happens to yield first
+    (that varied with the process's hash seed, and with it the query and the answer)."""
+    import subprocess
+    import sys
+
+    script = (
+        "from citeqa.ingest.pipeline import parse_text\n"
+        "from citeqa.qa.lexicon import build_lexicon\n"
+        "from citeqa.qa.vocabulary import load_vocabulary\n"
+        "doc = parse_text('Inhaled steroids\\n\\nFluticasone was given twice daily. Patients on fluticasone and "
+        "on Salmeterol or salmeterol did well.\\n', doc_id='d')\n"
+        "lex = build_lexicon([doc], load_vocabulary('clinical-trial'))\n"
+        "print(lex.display.get('fluticasone'), lex.display.get('salmeterol'))\n"
+    )
+    shown = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                            env={"PYTHONHASHSEED": str(seed), "PATH": ""}).stdout.strip() for seed in range(6)}
+    assert shown == {"Fluticasone Salmeterol"}
