@@ -181,6 +181,30 @@ def _features(q: Question, unit: Unit, dense: float, coverage: float, entity: fl
     return row
 
 
+def _candidates(passages: list[Passage], store: PassageStore) -> tuple[list[int], list[int]]:
+    """The units of ``passages`` (each once, in passage order) and the rank of the passage each comes from."""
+    indexes: list[int] = []
+    ranks: list[int] = []
+    seen: set[int] = set()
+    for rank, passage in enumerate(passages):
+        row = store.index.row_by_id.get(passage.chunk.id)
+        for u in store.units_of(row) if row is not None else ():
+            if u not in seen:
+                seen.add(u)
+                indexes.append(u)
+                ranks.append(rank)
+    return indexes, ranks
+
+
+def _strengths(matrix: np.ndarray, seen_share: float) -> np.ndarray:
+    """:attr:`Support.strength` of each row: the hand-set score with the question's unwritten words counted
+    as missing (the abstention gate stays on the hand-set scale)."""
+    unseen = matrix.copy()
+    unseen[:, Feature.coverage] *= seen_share
+    unseen[:, Feature.coverage_gap] = unseen[:, Feature.coverage] - matrix[:, Feature.coverage].max()
+    return HAND.score(unseen)
+
+
 def supporting(
     q: Question,
     query_vector: np.ndarray,
@@ -204,18 +228,7 @@ def supporting(
     Returns:
         One :class:`Support` per unit of the passages (a unit shared by two passages once).
     """
-    indexes: list[int] = []
-    ranks: list[int] = []
-    seen: set[int] = set()
-    for rank, passage in enumerate(passages):
-        row = store.index.row_by_id.get(passage.chunk.id)
-        if row is None:
-            continue
-        for u in store.units_of(row):
-            if u not in seen:
-                seen.add(u)
-                indexes.append(u)
-                ranks.append(rank)
+    indexes, ranks = _candidates(passages, store)
     if not indexes:
         return []
     model = model or shipped_support_model()
@@ -254,11 +267,7 @@ def supporting(
     matrix = np.asarray(rows, dtype=np.float64)
     matrix[:, Feature.dense_gap] = matrix[:, Feature.dense] - matrix[:, Feature.dense].max()
     matrix[:, Feature.coverage_gap] = matrix[:, Feature.coverage] - matrix[:, Feature.coverage].max()
-    scores = model.score(matrix)
-    unseen = matrix.copy()  # the question's unwritten words counted as missing
-    unseen[:, Feature.coverage] *= seen_share
-    unseen[:, Feature.coverage_gap] = unseen[:, Feature.coverage] - matrix[:, Feature.coverage].max()
-    strengths = HAND.score(unseen)  # the abstention gate stays on the hand-set scale (see Support.strength)
+    scores, strengths = model.score(matrix), _strengths(matrix, seen_share)
     out = [Support(store.units[u], u, float(scores[i]), float(matrix[i, Feature.dense]), float(matrix[i, Feature.coverage]),
                    float(matrix[i, Feature.entity]), rank, missing, definition, float(strengths[i]), matrix[i])
            for i, (u, rank, missing, definition) in enumerate(extras)]
