@@ -92,7 +92,9 @@ def unseen_topics(q: Question, store: PassageStore, lexicon: Lexicon) -> str | N
             continue
         if any(s <= match.start() < e for s, e in known):
             continue
-        if match.start() in names and not (_written(lower, store.words) or lexicon.mentions(word)) or vocab.names_topic(lower) and not (vocab.stems(word) or {lower}) & store.body:
+        unknown_name = match.start() in names and not (_written(lower, store.words) or lexicon.mentions(word))
+        unwritten_topic = vocab.names_topic(lower) and not (vocab.stems(word) or {lower}) & store.body
+        if unknown_name or unwritten_topic:
             out.append(word)
     if not out:
         return None

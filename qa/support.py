@@ -79,23 +79,37 @@ class Support:
     unit: Unit
     index: int
     score: float
-    dense: float
-    coverage: float
-    entity: float
+    """The support model's probability that the unit holds the answer."""
     rank: int
+    """The rank of the passage it comes from."""
     missing: list[str]
     """Question words of weight that the unit lacks."""
-    defines: bool = False
-    """It says what the question's entity is (for "what is X" questions)."""
-    strength: float = 0.0
+    strength: float
     """How strongly it supports an answer, the gate an open answer must pass: its score under the hand-set
     weights (:data:`citeqa.qa.support_model.HAND`) with the question's words that the corpus never writes
     counted as missing (they cannot rank sentences, but they say the corpus may not answer). It stays
     hand-set until an abstention model is trained: the training questions hold too few unanswerable ones
     for the support model's probability to gate on (with it, "How does sacubitril work?" was answered from a
     report that never names it)."""
-    features: np.ndarray | None = None
+    features: np.ndarray
     """Its :class:`Feature` row (what the support model scored)."""
+
+    @property
+    def dense(self) -> float:
+        return float(self.features[Feature.dense])
+
+    @property
+    def coverage(self) -> float:
+        return float(self.features[Feature.coverage])
+
+    @property
+    def entity(self) -> float:
+        return float(self.features[Feature.entity])
+
+    @property
+    def defines(self) -> bool:
+        """It says what the question's entity is (for "what is X" questions), or is a row labelled with it."""
+        return bool(self.features[Feature.defines_asked] or self.features[Feature.defines_row])
 
 
 # Pronouns of one person: a question about "her" matches a sentence about what "she" did.
@@ -263,13 +277,12 @@ def supporting(
         row[Feature.outcome] = on_outcome
         row[Feature.finding_section] = float(bool(lexicon.domain.finding_sections.search(unit.section or "")))
         rows.append(row)
-        extras.append((u, ranks[i], [t.word for t in terms if t not in covered], definition))
+        extras.append((u, ranks[i], [t.word for t in terms if t not in covered]))
     matrix = np.asarray(rows, dtype=np.float64)
     matrix[:, Feature.dense_gap] = matrix[:, Feature.dense] - matrix[:, Feature.dense].max()
     matrix[:, Feature.coverage_gap] = matrix[:, Feature.coverage] - matrix[:, Feature.coverage].max()
     scores, strengths = model.score(matrix), _strengths(matrix, seen_share)
-    out = [Support(store.units[u], u, float(scores[i]), float(matrix[i, Feature.dense]), float(matrix[i, Feature.coverage]),
-                   float(matrix[i, Feature.entity]), rank, missing, definition, float(strengths[i]), matrix[i])
-           for i, (u, rank, missing, definition) in enumerate(extras)]
+    out = [Support(store.units[u], u, float(scores[i]), rank, missing, float(strengths[i]), matrix[i])
+           for i, (u, rank, missing) in enumerate(extras)]
     out.sort(key=lambda s: -s.score)
     return out

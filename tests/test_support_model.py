@@ -23,7 +23,8 @@ from citeqa.qa.support_model import (
     load_support_model,
     shipped_support_model,
 )
-from citeqa.train.support import calibration_error, choose, evaluate, fit
+from citeqa.train.calibration import calibration_error
+from citeqa.train.support import choose, evaluate, fit
 from citeqa.train.support_data import Group
 
 SMALL = ({"num_leaves": 4, "n_estimators": 30, "learning_rate": 0.1},)

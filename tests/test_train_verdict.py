@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from typer.testing import CliRunner
-
 from citeqa.api import cli
-from citeqa.train.verdict import calibration_error
+from citeqa.train.calibration import calibration_error
+from typer.testing import CliRunner
 
 
 def test_calibration_error_is_zero_when_confidence_matches_accuracy():

@@ -33,6 +33,7 @@ from citeqa.qa.support_model import (
     TreeModel,
     calibration_inputs,
 )
+from citeqa.train.calibration import calibration_error
 from citeqa.train.support_data import (
     Group,
     ei_asks,
@@ -58,8 +59,6 @@ BENCHMARK_PACK = "clinical-trial"
 """The domain pack the benchmark corpora are read with (as ``citeqa eval`` does)."""
 PLATT_C = 100.0
 """Inverse L2 strength of the calibration fit (two parameters on hundreds of questions: barely penalised)."""
-CALIBRATION_BINS = 10
-"""Equal-width probability bins of the expected calibration error."""
 
 
 @dataclass(frozen=True)
@@ -133,10 +132,9 @@ def calibrate(groups: Sequence[Group], params: dict) -> Calibration:
     return Calibration(float(platt.coef_[0][0]), float(platt.intercept_[0]), float(platt.coef_[0][1]))
 
 
-def fit(groups: Sequence[Group], params: dict, calibrated: bool = True) -> TreeModel:
-    """The ranker fitted on ``groups`` with LightGBM ``params``, calibrated (or with the raw scores)."""
-    calibration = calibrate(groups, params) if calibrated else Calibration(1.0, 0.0)
-    return TreeModel(rank(groups, params), calibration)
+def fit(groups: Sequence[Group], params: dict) -> TreeModel:
+    """The calibrated ranker fitted on ``groups`` with LightGBM ``params``."""
+    return TreeModel(rank(groups, params), calibrate(groups, params))
 
 
 def evaluate(model: SupportModel, groups: Sequence[Group]) -> Scores:
@@ -155,17 +153,6 @@ def evaluate(model: SupportModel, groups: Sequence[Group]) -> Scores:
                   float(np.mean(ranks)) if ranks else 0.0, calibration_error(best, right))
 
 
-def calibration_error(probabilities: Sequence[float], outcomes: Sequence[bool], bins: int = CALIBRATION_BINS) -> float:
-    """Expected calibration error: the bin-size-weighted gap between mean probability and observed rate."""
-    p = np.asarray(probabilities, dtype=float)
-    o = np.asarray(outcomes, dtype=float)
-    if not len(p):
-        return 0.0
-    which = np.minimum((p * bins).astype(int), bins - 1)
-    return float(sum(abs(p[which == b].mean() - o[which == b].mean()) * (which == b).sum()
-                     for b in range(bins) if (which == b).any()) / len(p))
-
-
 def _merit(scores: dict[str, Scores]) -> float:
     chosen_on = [s.top1 for s in scores.values() if s.answerable >= MIN_DEV]
     return round(float(np.mean(chosen_on)), 4) if chosen_on else 0.0
@@ -177,11 +164,14 @@ def choose(groups: Sequence[Group], grid: Sequence[dict] = GRID) -> tuple[TreeMo
     train = part(groups, Part.train)
     sources = sorted({g.source for g in groups})
     tried = []
+    boosters = []
     for params in grid:
-        model = fit(train, params, calibrated=False)  # ranking decides; calibration is monotone
+        boosters.append(rank(train, params))  # ranking decides; calibration is monotone
+        model = TreeModel(boosters[-1], Calibration(1.0, 0.0))
         tried.append({"params": params, "dev": {s: evaluate(model, part(groups, Part.dev, s)) for s in sources}})
-    best = max(tried, key=lambda t: _merit(t["dev"]))  # max keeps the first of equals
-    return fit(train, best["params"]), best["params"], tried
+    best = max(range(len(tried)), key=lambda i: _merit(tried[i]["dev"]))  # max keeps the first of equals
+    params = tried[best]["params"]
+    return TreeModel(boosters[best], calibrate(train, params)), params, tried
 
 
 def _engine(index, embedder, pack: str):

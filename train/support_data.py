@@ -24,7 +24,7 @@ from citeqa.eval.cases import Case, load_cases
 from citeqa.eval.corpora import doc_id_for
 from citeqa.eval.evidence_inference import load_prompts
 from citeqa.eval.litqa2 import load_questions, words
-from citeqa.eval.scoring import passage_matches
+from citeqa.eval.scoring import passage_matches, touches_spans
 from citeqa.eval.splits import Part, bucket, evidence_inference_part
 from citeqa.ingest.models import Chunk
 from citeqa.qa.passages import Unit
@@ -71,7 +71,7 @@ class Group:
 
 def _touches(doc: str, spans: Iterable[tuple[int, int]]) -> Labeller:
     spans = tuple(spans)
-    return lambda u, chunk: u.doc_id == doc and any(u.start < end and start < u.end for start, end in spans)
+    return lambda u, chunk: touches_spans({"doc_id": u.doc_id, "start": u.start, "end": u.end}, doc, spans)
 
 
 def ei_sample(doc: str) -> bool:

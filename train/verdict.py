@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-
 from citeqa.eval.splits import Part
 from citeqa.qa.verdict_model import (
     CONFIG,
@@ -32,6 +31,7 @@ from citeqa.qa.verdict_model import (
     file_sha256,
     predicted,
 )
+from citeqa.train.calibration import calibration_error
 from citeqa.train.verdict_data import Example, examples
 
 
@@ -103,20 +103,6 @@ def metrics(items: Sequence[Example], probs: np.ndarray) -> dict[str, float]:
         if unrelated:  # unrelated evidence read as unclear, own evidence as decided (when it decides)
             out[f"{task.value}_unrelated_unclear"] = round(float(np.mean([guess[i] == "unclear" for i in unrelated])), 4)
     return out
-
-
-ECE_BINS = 10
-
-
-def calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = ECE_BINS) -> float:
-    """Expected calibration error: the gap between confidence and accuracy, averaged over equal-width bins."""
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    total = 0.0
-    for low, high in zip(edges[:-1], edges[1:]):
-        inside = (confidence > low) & (confidence <= high)
-        if inside.any():
-            total += inside.mean() * abs(confidence[inside].mean() - correct[inside].mean())
-    return round(float(total), 4)
 
 
 def evaluate(shared: Path, part: Part, folder: Path | None = None, seed: int = TrainConfig.seed,
