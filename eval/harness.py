@@ -145,11 +145,12 @@ def check_thresholds(report: EvalReport, thresholds: dict[str, dict[str, float]]
 
 REVIEW_METRICS = (
     "n", "accuracy", "credit", "answerable_accuracy", "abstention_precision", "abstention_recall", "grounding",
-    "citation_accuracy", "recall_at_5", "mrr", "conflict_detection", "latency_p50_ms", "latency_p95_ms", "errors",
+    "citation_accuracy", "recall_at_5", "mrr", "conflict_detection", "calibration_error", "latency_p50_ms",
+    "latency_p95_ms", "errors",
 )
 OPEN_METRICS = (
     "n", "accuracy", "answerable_accuracy", "abstention_precision", "abstention_recall", "grounding",
-    "recall_at_5", "mrr", "latency_p50_ms", "latency_p95_ms", "errors",
+    "recall_at_5", "mrr", "calibration_error", "latency_p50_ms", "latency_p95_ms", "errors",
 )
 
 
@@ -163,7 +164,8 @@ def _items(report: EvalReport) -> list[Item]:
             message=r.score.message,
             latency_ms=r.latency_ms,
             error=r.error,
-            detail={"expected": expected_label(r.case), "got": r.score.got, "cited": r.score.cited_sections},
+            detail={"expected": expected_label(r.case), "got": r.score.got, "cited": r.score.cited_sections,
+                    "confidence": (r.answer or {}).get("confidence"), "abstained": r.score.abstained},
         )
         for r in report.results
     ]

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 DEFAULT_THRESHOLDS = Path(__file__).resolve().parent / "thresholds.toml"
 DEFAULT_ANCHORS = Path(__file__).resolve().parent / "anchors.toml"
 # Metrics whose bound is a maximum; every other bound is a minimum.
-UPPER_BOUNDS = frozenset({"latency_p50_ms", "latency_p95_ms", "errors", "miscited_share_all"})
+UPPER_BOUNDS = frozenset({"latency_p50_ms", "latency_p95_ms", "errors", "miscited_share_all", "calibration_error"})
 
 
 class SuiteName(StrEnum):

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from citeqa.eval.calibration import calibration_error
 from citeqa.eval.cases import Case, Source
 from citeqa.eval.numbers import (
     Quantity,
@@ -433,7 +434,7 @@ def summarise(results: Sequence[CaseResult]) -> dict[str, Any]:
         A dict of metric name to value; a metric with nothing to measure is None.
         Keys: n, errors, accuracy, credit, answerable_accuracy, abstention_precision,
         abstention_recall, grounding, citation_accuracy, recall_at_5, mrr,
-        conflict_detection, latency_p50_ms, latency_p95_ms, by_tag.
+        conflict_detection, calibration_error, latency_p50_ms, latency_p95_ms, by_tag.
     """
     scores = [r.score for r in results]
     abstained = [s for s in scores if s.abstained]
@@ -463,7 +464,14 @@ def summarise(results: Sequence[CaseResult]) -> dict[str, Any]:
         "recall_at_5": _mean(0 < k <= RECALL_K for k in ranks),
         "mrr": _mean(1 / k if k else 0.0 for k in ranks),
         "conflict_detection": _mean(s.conflict_flagged for s in conflicts),
+        "calibration_error": _calibration(results),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
         "by_tag": dict(sorted(by_tag.items())),
     }
+
+
+def _calibration(results: Sequence[CaseResult]) -> float | None:
+    """Expected calibration error of the answers' ``confidence`` as the probability that they are right."""
+    answered = [(r.answer.get("confidence", 0.0), r.score.correct) for r in results if r.answer is not None]
+    return calibration_error(*zip(*answered, strict=True)) if answered else None

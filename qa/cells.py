@@ -72,7 +72,7 @@ def table_facts(doc: Document, table: Table, lexicon: Lexicon) -> list[Fact]:
             refs = sorted(set(cell.references) or column_refs.get(i, set()) | set(row.label.references))
             base = dict(
                 kind=Kind.cell, doc_id=doc.doc_id, measure=vocab.measure_of(attribute),
-                entities=frozenset(lexicon.entities_in(entity_text)),
+                entities=frozenset(lexicon.entities_in(entity_text, doc.doc_id)),
                 entity_label=header.value if by_columns else row.label.value, quote_start=row.start, quote_end=row.end,
                 references=refs, section=table.label, keywords=vocab.stems(f"{table.title} {context} {attribute} {entity_text}"),
                 clause_keywords=vocab.stems(f"{attribute} {context}"), table=table, row=row, column=header.value,
@@ -83,7 +83,7 @@ def table_facts(doc: Document, table: Table, lexicon: Lexicon) -> list[Fact]:
             facts.append(Fact(
                 kind=Kind.cell, doc_id=doc.doc_id, status=Status.text, value=None, unit=None, low=None, high=None,
                 text=text, measure=None, populations=frozenset(title_pops),
-                entities=frozenset(lexicon.entities_in(row.label.value + " " + text)), entity_label=row.label.value,
+                entities=frozenset(lexicon.entities_in(row.label.value + " " + text, doc.doc_id)), entity_label=row.label.value,
                 quote_start=row.start, quote_end=row.end, value_start=row.cells[0].start, value_end=row.cells[-1].end,
                 references=sorted(set(row.label.references)), section=table.label,
                 keywords=vocab.stems(f"{table.title} {row.label.value} {text}"),

@@ -58,6 +58,9 @@ class Lexicon:
         forms: Every form in which the corpus writes its words (every word with its count, compound
             parts, phrase initials), see :class:`CorpusForms`: a name it writes is never "unknown",
             even when it is no entity.
+        arm_labels: Per document, the labels its arms go by ("Group B") → the entities that arm is given
+            (none for a control arm), read from definitions such as "buprenorphine group (Group B)": a label
+            means different arms in different reports, so it counts only in its own document.
     """
 
     domain: Vocabulary
@@ -68,6 +71,7 @@ class Lexicon:
     abbreviations: dict[str, str] = field(default_factory=dict)
     plain: set[str] = field(default_factory=set)
     forms: CorpusForms = field(default_factory=CorpusForms)
+    arm_labels: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     _concepts: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def is_drug(self, form: str) -> bool:
@@ -160,8 +164,9 @@ class Lexicon:
                 found |= self.canonical(part)
         return found
 
-    def entities_in(self, text: str) -> set[str]:
-        """Concept tokens mentioned in a source text (exact forms only)."""
+    def entities_in(self, text: str, doc_id: str | None = None) -> set[str]:
+        """Concept tokens mentioned in a source text (exact forms only); with ``doc_id``, also the
+        entities of the arms that document labels ("Group B") and the text names by their label."""
         found: set[str] = set()
         cache = self._concepts
         for word in word_tokens(text):
@@ -169,6 +174,9 @@ class Lexicon:
             if cached is None:
                 cached = cache[word] = frozenset(self._read_concepts(word))
             found |= cached
+        for label, entities in self.arm_labels.get(doc_id or "", {}).items():
+            if _label_pattern(label).search(text):
+                found |= entities
         return found
 
     @cached_property
@@ -240,6 +248,11 @@ class Lexicon:
             else:
                 found.append(self.forms.expansion(word))
         return [phrase for phrase in found if phrase]
+
+    def labelled_arms(self, text: str) -> set[str]:
+        """The entities of the arms ``text`` names by a label some document defines ("in Group B")."""
+        return {e for labels in self.arm_labels.values() for label, entities in labels.items()
+                if _label_pattern(label).search(text) for e in entities}
 
     def resolve_question(self, text: str) -> tuple[set[str], list[str]]:
         """Find entities in a question (see :meth:`resolve_word`).
@@ -342,6 +355,8 @@ def build_lexicon(documents: list[Document], domain: Vocabulary) -> Lexicon:
                 lex.abbreviations.setdefault(m.group(1).strip().lower(), m.group(2).strip())
     lex.cluster_variants()
     lex._concepts.clear()  # nothing read before the variants were merged stays
+    for doc in documents:  # once every entity is known
+        _read_arm_labels(doc.doc_id, doc.text[: min((r.start for r in doc.references), default=len(doc.text))], lex)
     return lex
 
 
@@ -374,6 +389,36 @@ _ARM_STOP = frozenset(
     "total whole entire respective corresponding following previous prior current combination combined receive "
     "either treatment therapy".split()
 )
+
+
+_ARM_WORD = r"(?:group|arm|cohort)"
+_ARM_LABEL = rf"{_ARM_WORD}\s+(?-i:[A-Z0-9]{{1,2}})|(?-i:[A-Z])\s+{_ARM_WORD}"
+_LABELLED_ARM = re.compile(
+    rf"\b(?P<name>[A-Za-z][\w-]{{2,}}(?:\s+[A-Za-z][\w-]{{2,}})?)(?:\s+{_ARM_WORD})?\s*\(\s*(?P<label>{_ARM_LABEL})\s*[,;)]"
+    rf"|\b(?P<label2>{_ARM_LABEL})\s*\(\s*(?:the\s+)?(?P<name2>[A-Za-z][\w-]{{2,}}(?:\s+[A-Za-z][\w-]{{2,}})?)"
+    rf"(?:\s+{_ARM_WORD})?\s*[,;)]",
+    re.IGNORECASE)
+"""An arm named and labelled in one breath: "buprenorphine group (Group B)", "metformin (group A)", "Group B
+(Buprenorphine Group)"."""
+
+
+def _label_pattern(label: str) -> re.Pattern[str]:
+    return _label_patterns.setdefault(label, re.compile(r"\b" + r"\s+".join(map(re.escape, label.split())) + r"\b",
+                                                        re.IGNORECASE))
+
+
+_label_patterns: dict[str, re.Pattern[str]] = {}
+
+
+def _read_arm_labels(doc_id: str, text: str, lex: Lexicon) -> None:
+    """Record the arm labels ``text`` defines (:data:`_LABELLED_ARM`), each with the entities its arm names
+    (none for a control arm; a label whose name is neither is left out)."""
+    for match in _LABELLED_ARM.finditer(text):
+        label = " ".join((match.group("label") or match.group("label2")).lower().split())
+        name = match.group("name") or match.group("name2")
+        entities = set().union(*(lex.concepts(w) for w in word_tokens(name)))
+        if entities or lex.domain.control_arm.search(name):  # a control arm's label stands for no entity
+            lex.arm_labels.setdefault(doc_id, {}).setdefault(label, set()).update(entities)
 
 
 def _definitions(text: str, lex: Lexicon) -> None:

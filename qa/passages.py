@@ -131,7 +131,7 @@ class PassageStore:
             doc = documents[chunk.doc_id]
             text = _unit_text(chunk, doc, start, end)
             about = sentence_fact.get((chunk.doc_id, start))
-            named = about.named if about is not None and about.named is not None else frozenset(lexicon.entities_in(text))
+            named = about.named if about is not None and about.named is not None else frozenset(lexicon.entities_in(text, chunk.doc_id))
             stems = (about.keywords if about is not None else vocab.stems(text)) | vocab.stems(chunk.section or "")
             refs = about.references if about else sorted(
                 {n for c in find_citations(doc.text, start, end) for n in c.numbers} | set(chunk.references))

@@ -263,6 +263,7 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
             entity_words.add(word.lower())
         if is_unknown:
             unknown.append(word)
+    entities |= lexicon.labelled_arms(text)
     measure, measures = _measure(text, vocab)
     units = vocab.question_unit_classes(text)
     if vocab.role(measure) is MeasureRole.event and units and not set(units) & set(vocab.measure_by_key[measure].units):

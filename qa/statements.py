@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from citeqa.ingest.markers import find_citations
 from citeqa.ingest.models import Document, Paragraph
 from citeqa.ingest.sentences import sentence_spans
+from citeqa.qa.arms import value_arms
 from citeqa.qa.facts import Fact, Kind, Status
 from citeqa.qa.lexicon import Lexicon
 from citeqa.qa.numbers import NumberMention, find_numbers
@@ -202,7 +203,7 @@ def _paragraph_facts(doc: Document, lexicon: Lexicon, paragraph: list[_Sentence]
         lead = sent.lead + " " if sent.lead else ""
         analysed = lead + sent.text
         shift = len(lead)
-        entities = lexicon.entities_in(analysed)
+        entities = lexicon.entities_in(analysed, doc.doc_id)
         refs = sorted({n for c in find_citations(doc.text, sent.start, sent.end) for n in c.numbers})
         own = entities
         if entities:
@@ -232,6 +233,7 @@ def _paragraph_facts(doc: Document, lexicon: Lexicon, paragraph: list[_Sentence]
             keywords=keywords, explicit=bool(own),
         )
         to_doc = sent.start - shift
+        arms = value_arms(analysed, mentions, lexicon, doc.doc_id)
         for i, (m, measure, outcome, (pops, comparator)) in enumerate(zip(mentions, measures, outcomes, populations)):
             a, b = _clause_of(clauses, m.start)
             # "19 (n=15 DLBCL) patients": a part of the count before it
@@ -245,7 +247,7 @@ def _paragraph_facts(doc: Document, lexicon: Lexicon, paragraph: list[_Sentence]
                 value_start=to_doc + m.start, value_end=to_doc + m.end,
                 clause_keywords=vocab.stems(analysed[max(0, a - 30) : b + 30]), comparator=comparator, subset=subset,
                 ci_low=m.ci_low, ci_high=m.ci_high, of=m.of, operator=m.operator, about=outcome,
-                clause=(max(sent.start, to_doc + a), min(sent.end, to_doc + b)), **common,
+                clause=(max(sent.start, to_doc + a), min(sent.end, to_doc + b)), **_arm_of(arms[i], common, lexicon),
             ))
         facts.append(Fact(
             status=Status.sentence, value=None, unit=None, low=None, high=None, text=sent.text, measure=None,
@@ -263,6 +265,15 @@ def _paragraph_facts(doc: Document, lexicon: Lexicon, paragraph: list[_Sentence]
                 value_start=to_doc + match.start(), value_end=to_doc + match.end(),
                 clause_keywords=vocab.stems(analysed[a : match.end()]), **common,
             ))
+
+
+def _arm_of(arm: frozenset[str] | None, common: dict, lexicon: Lexicon) -> dict:
+    """The sentence's common fact fields, with the entities of the figure's own arm when the sentence says
+    which arm it belongs to (:func:`citeqa.qa.arms.value_arms`)."""
+    if arm is None:
+        return common
+    label = next((lexicon.display.get(e, e) for e in sorted(arm)), "")
+    return {**common, "entities": arm, "named": arm, "entity_label": label}
 
 
 def _section(doc: Document, pos: int) -> str | None:

@@ -160,9 +160,17 @@ def in_case(unit: Unit) -> bool:
     return bool(_CASE_SECTION.search(unit.section or ""))
 
 
+_ASKS_WHETHER = re.compile(r"\bto (?:determine|examine|investigate|assess|evaluate|test|explore|establish|ascertain|clarify) "
+                           r"(?:whether|if)\b|\b(?:future|further) (?:studies|research|work|trials)\b[^.]{0,60}\bwhether\b",
+                           re.IGNORECASE)
+_FOUND = re.compile(r"\b(?:found|showed|shown|demonstrated|revealed|indicated)\b", re.IGNORECASE)
+
+
 def states_aim(text: str) -> bool:
-    """Whether ``text`` states what its document sets out to do ("We review …", "The aim of this study …")."""
-    return bool(_AIM.search(text))
+    """Whether ``text`` states what its document sets out to do ("We review …", "The aim of this study …"), or
+    poses a question without its answer ("… to determine whether HIIT could alter MVC", "Future studies should
+    examine whether …")."""
+    return bool(_AIM.search(text)) or bool(_ASKS_WHETHER.search(text) and not _FOUND.search(text))
 
 
 def _prior(rank: int) -> float:

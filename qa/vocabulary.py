@@ -173,6 +173,7 @@ class Vocabulary:
         self.result_cues = _compile(text.get("result_cues", never), "text.result_cues")
         self.finding_sections = _compile(text.get("finding_sections", never), "text.finding_sections")
         self.not_a_value_before = _compile(text.get("not_a_value_before", never), "text.not_a_value_before")
+        self.control_arm = _compile(text.get("control_arm", never), "text.control_arm")
         endings = sorted({s.lower() for s in entities.get("drug_suffixes", [])}, key=len, reverse=True)
         prefix = int(entities.get("drug_min_prefix", 4))
         short = "|".join(re.escape(s) for s in endings if len(s) < 5)

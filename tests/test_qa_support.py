@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from citeqa.index.testing import HashEmbedder
 from citeqa.qa import support
-from citeqa.qa.support import supporting
+from citeqa.qa.support import states_aim, supporting
 from citeqa.qa.support_model import Feature, shipped_support_model
 from helpers import engine_over
 
@@ -216,3 +216,16 @@ def test_a_finding_credited_to_other_studies_yields_to_the_reports_own(tmp_path)
     assert engine.analyse(question).compares
     assert _best(engine, question).startswith("Haemoglobin rose")
     assert _best(engine, question, without=Feature.cited).startswith("Earlier trials")
+
+
+def test_a_sentence_posing_the_question_it_studies_states_an_aim():
+    # from a trial report of the Evidence Inference corpus (PMC5749033): the methods sentence names the
+    # outcome asked about but not what was found
+    posed = ("Fourteen recreationally trained males were divided into an experimental (HIIT) and a control group to "
+             "determine whether a short-term (4 weeks) Wingate-based HIIT program could alter the maximum voluntary "
+             "contraction (MVC) of the plantar-flexor muscles.")
+    assert states_aim(posed)
+    assert states_aim("Future studies could examine whether combining erlotinib and immunomodulatory agents helps.")
+    assert not states_aim("We examined whether MVC changed and found that it did not.")
+    assert not states_aim("ZUMA-7, TRANSFORM, and BELINDA each explored whether CAR T improved event-free survival.")
+    assert not states_aim("Our HIIT protocol did not induce significant changes in either MVC or the V-wave.")

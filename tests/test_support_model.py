@@ -23,7 +23,7 @@ from citeqa.qa.support_model import (
     load_support_model,
     shipped_support_model,
 )
-from citeqa.train.calibration import calibration_error
+from citeqa.eval.calibration import calibration_error
 from citeqa.train.support import choose, evaluate, fit
 from citeqa.train.support_data import Group
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from citeqa.api import cli
-from citeqa.train.calibration import calibration_error
+from citeqa.eval.calibration import calibration_error
 from typer.testing import CliRunner
 
 

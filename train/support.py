@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from citeqa.eval.calibration import calibration_error
 from citeqa.eval.splits import Part
 from citeqa.qa.support_model import (
     HAND,
@@ -33,7 +34,6 @@ from citeqa.qa.support_model import (
     TreeModel,
     calibration_inputs,
 )
-from citeqa.train.calibration import calibration_error
 from citeqa.train.support_data import (
     Group,
     ei_asks,

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+from citeqa.eval.calibration import calibration_error
 from citeqa.eval.splits import Part
 from citeqa.qa.verdict_model import (
     CONFIG,
@@ -31,7 +32,6 @@ from citeqa.qa.verdict_model import (
     file_sha256,
     predicted,
 )
-from citeqa.train.calibration import calibration_error
 from citeqa.train.verdict_data import Example, examples
 
 
