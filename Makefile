@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test test-fast schema install index browser bench bench-hostile bench-retrieval bench-pdf bench-verdict eval eval-ei eval-ei-train eval-litqa2 eval-pdf eval-pubmedqa eval-all train train-verdict train-support clean
+.PHONY: run test test-fast schema install index browser bench bench-hostile bench-retrieval bench-pdf bench-verdict eval eval-ei eval-ei-train eval-litqa2 eval-pdf eval-pubmedqa eval-all train train-verdict train-support train-confidence clean
 
 # torch is installed first and pinned: an unpinned torch pulls a multi-GB CUDA build.
 $(STAMP): pyproject.toml
@@ -78,16 +78,20 @@ eval-pubmedqa: $(STAMP)
 	$(EVAL) --suite pubmedqa --split $(PUBMEDQA_SPLIT)
 
 # Reproduce the shipped models from ../shared/benchmarks (fixed seeds): the verdict model (~25 min on
-# 2 cores) and the support model (~4 min once the benchmark indexes are cached in EVAL_CACHE, ~25 min
-# before). TRAIN_OUT=dir writes candidates elsewhere; `make bench-verdict TRAIN_OUT=dir` scores one.
+# 2 cores), the support model (~4 min once the benchmark indexes are cached in EVAL_CACHE, ~25 min
+# before), then the answer-confidence calibration over both (~6 min with the indexes cached).
+# TRAIN_OUT=dir writes candidates elsewhere; `make bench-verdict TRAIN_OUT=dir` scores one.
 TRAIN_OUT ?=
-train: train-verdict train-support
+train: train-verdict train-support train-confidence
 
 train-verdict: $(STAMP)
 	nice $(BIN)/citeqa train --model verdict --benchmarks $(BENCHMARKS) $(if $(TRAIN_OUT),--out $(TRAIN_OUT))
 
 train-support: $(STAMP)
 	nice $(BIN)/citeqa train --model support --benchmarks $(BENCHMARKS) --cache $(EVAL_CACHE) $(if $(TRAIN_OUT),--out $(TRAIN_OUT))
+
+train-confidence: $(STAMP)
+	nice $(BIN)/citeqa train --model confidence --benchmarks $(BENCHMARKS) --cache $(EVAL_CACHE) $(if $(TRAIN_OUT),--out $(TRAIN_OUT))
 
 # The verdict model given the gold evidence: accuracy per task and calibration (ECE), on the dev
 # parts (VERDICT_PART=validation for the once-only report).

@@ -673,24 +673,27 @@ def bench_pdf(
 class TrainedModel(str, Enum):
     verdict = "verdict"
     support = "support"
+    confidence = "confidence"
 
 
 @app.command()
 def train(
     ctx: typer.Context,
-    model: Annotated[TrainedModel, typer.Option("--model", help="Which model: verdict (the yes/no and direction cross-encoder, ~25 min) or support (the sentence ranker, ~4 min once the benchmark indexes are cached, ~25 min before).")] = TrainedModel.verdict,
+    model: Annotated[TrainedModel, typer.Option("--model", help="Which model: verdict (the yes/no and direction cross-encoder, ~25 min), support (the sentence ranker, ~4 min once the benchmark indexes are cached, ~25 min before) or confidence (the answer-confidence calibration, trained after the other two: ~6 min once the indexes are cached).")] = TrainedModel.verdict,
     benchmarks: Annotated[Path, typer.Option("--benchmarks", help="Folder holding evidence-inference/, litqa2/ and pubmedqa/.")] = Path("../shared/benchmarks"),
     out: Annotated[Path | None, typer.Option("--out", help="Where to write the model (default: the package's qa/models, replacing the shipped one).")] = None,
     epochs: Annotated[int | None, typer.Option("--epochs", min=1, help="Verdict model: training epochs (default: the model card's).")] = None,
     layers: Annotated[int | None, typer.Option("--layers", min=1, max=6, help="Verdict model: encoder layers kept (default: the model card's).")] = None,
     evaluate: Annotated[str | None, typer.Option("--evaluate", help="Verdict model: only score the model in --out (default: the shipped one) on a part: dev (for choosing) or validation (report once).")] = None,
-    cache: Annotated[Path, typer.Option("--cache", help="Support model: where the benchmark indexes are cached (shared with citeqa eval).")] = Path("var/cache/eval"),
+    cache: Annotated[Path, typer.Option("--cache", help="Support and confidence models: where the benchmark indexes are cached (shared with citeqa eval).")] = Path("var/cache/eval"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the training report as JSON.")] = False,
 ) -> None:
     """Train a shipped model from the shared benchmarks, reproducibly (fixed seeds and data order)."""
     with _friendly():
         if model is TrainedModel.support:
             report = _train_support(_settings(ctx), benchmarks, cache, out)
+        elif model is TrainedModel.confidence:
+            report = _train_confidence(_settings(ctx), benchmarks, cache, out)
         else:
             report = _train_verdict(benchmarks, out, epochs, layers, evaluate)
     typer.echo(json.dumps(report, indent=None if as_json else 2))
@@ -705,6 +708,17 @@ def _train_support(settings: Settings, benchmarks: Path, cache: Path, out: Path 
             raise CliError(f"no training data at {needed} (pass --benchmarks)")
     return support.train_support(benchmarks, Path(settings.corpus_dir), cache, out or MODEL_DIR, make_embedder(settings),
                                  progress=lambda m: _err().print(m, style="dim"))
+
+
+def _train_confidence(settings: Settings, benchmarks: Path, cache: Path, out: Path | None) -> dict:
+    confidence = _optional("citeqa.train.confidence", "training")
+    from citeqa.qa.confidence import SHIPPED
+
+    for needed in (benchmarks / "evidence-inference", benchmarks.parent / "corpus" / "pdfs"):
+        if not needed.is_dir():
+            raise CliError(f"no training data at {needed} (pass --benchmarks)")
+    return confidence.train_confidence(benchmarks, Path(settings.corpus_dir), cache, out or SHIPPED.parent,
+                                       make_embedder(settings), progress=lambda m: _err().print(m, style="dim"))
 
 
 def _train_verdict(benchmarks: Path, out: Path | None, epochs: int | None, layers: int | None, evaluate: str | None) -> dict:

@@ -38,6 +38,7 @@ from citeqa.qa.compose import (
     ungrounded_text,
     value_text,
 )
+from citeqa.qa.confidence import ConfidenceCalibration, shipped_calibration
 from citeqa.qa.facts import Fact, Kind
 from citeqa.qa.lexicon import build_lexicon
 from citeqa.qa.open import open_answer, unseen_topics
@@ -83,13 +84,17 @@ class Engine:
         verdicts: Loads the verdict model on the first yes/no or comparison question (default: the shipped
             one); None answers those questions without a verdict.
         support_model: Scores the retrieved sentences and rows (default: the shipped one).
+        calibration: Turns an answer's raw score into the probability that it is right (default: the shipped
+            one; :data:`citeqa.qa.confidence.RAW` keeps raw scores, as training reads them).
     """
 
     def __init__(self, index: Index, embedder, vocabulary: Vocabulary | str | None = None,
                  verdicts: Callable[[], VerdictModel] | None = shipped_model,
-                 support_model: SupportModel | None = None) -> None:
+                 support_model: SupportModel | None = None,
+                 calibration: ConfidenceCalibration | None = None) -> None:
         self.index = index
         self.support_model = support_model or shipped_support_model()
+        self.calibration = calibration or shipped_calibration()
         self.verdicts = verdicts
         self.embedder = embedder
         self.vocabulary = vocabulary if isinstance(vocabulary, Vocabulary) else load_vocabulary(vocabulary or DEFAULT_PACK)
@@ -148,6 +153,7 @@ class Engine:
             answer = self._verdict(answer, q, task, support)
         answer.passages = [_retrieved(p) for p in rerank(passages, support)[:k]]
         answer.question = question
+        answer.confidence = self.calibration.confidence(answer)
         return answer
 
     def read(self, question: str, k: int = DEPTH) -> tuple[Question, list[Passage], list[Support]]:

@@ -25,6 +25,7 @@ from collections.abc import Collection
 from citeqa.qa.answer import Answer
 from citeqa.qa.compose import not_in_corpus, sentence_answer
 from citeqa.qa.lexicon import Lexicon
+from citeqa.qa.lists import list_answer, list_kind
 from citeqa.qa.passages import BODY_KINDS, PassageStore
 from citeqa.qa.question import Question
 from citeqa.qa.support import Support, in_case, states_aim
@@ -120,5 +121,9 @@ def open_answer(q: Question, support: list[Support], store: PassageStore, lexico
     strength = max(s.strength for s in candidates)  # the gate reads the hand-set scale, whichever ranks first
     if strength < MIN_SUPPORT:
         return not_in_corpus(q, strength, vocab, "no passage answers this question")
+    kind = list_kind(q.text, vocab)
+    listed = list_answer(q, candidates, store, lexicon, kind) if kind else None
+    if listed is not None:
+        return listed
     chosen = [s.unit for s in candidates[:MAX_SENTENCES] if s.score >= best.score * (1 - MARGIN)]
     return sentence_answer(q, chosen, store.index.documents, store.index.chunks, best.score)

@@ -29,7 +29,7 @@ _FIELDS = {
     "entities": {"drug_min_prefix", "drug_suffixes", "trial_pattern", "not_entities", "stopwords"},
     "text": {"not_reported", "not_reached", "not_reached_in_text", "anaphora", "landmark", "skip_sections",
              "result_cues", "not_a_value_before", "finding_sections", "control_arm"},
-    "question": {"stopwords", "topic_suffixes", "topic_words", "quantity_nouns"},
+    "question": {"stopwords", "topic_suffixes", "topic_words", "quantity_nouns", "list_nouns", "trial_nouns"},
     "unit": {"name", "pattern", "joins", "display"},
     "question_unit": {"pattern", "units"},
     "measure": {"key", "label", "patterns", "units", "role", "better"},

@@ -26,7 +26,9 @@ from citeqa.qa.statements import sentence_facts
 
 logger = logging.getLogger(__name__)
 
-BODY_KINDS = ("text", "caption", "table_row", "footnote")
+TABLE_ROW = "table_row"
+"""The chunk (and unit) kind of a table row."""
+BODY_KINDS = ("text", "caption", TABLE_ROW, "footnote")
 """Chunk kinds whose units can answer (a reference entry or a disclosure cannot)."""
 
 

@@ -193,6 +193,8 @@ class Vocabulary:
         self.topic_shape = re.compile(rf"^(?=[a-z]{{5,}}$)[a-z]*(?:{suffixes})$" if suffixes else never)
         self.topic_words = frozenset(w.lower() for w in question.get("topic_words", []))
         self.quantity_nouns = frozenset(n.lower() for n in question.get("quantity_nouns", []))
+        self.list_nouns = frozenset(n.lower() for n in question.get("list_nouns", []))
+        self.trial_nouns = frozenset(n.lower() for n in question.get("trial_nouns", []))
         nouns = "|".join(sorted((re.escape(n) for n in question.get("quantity_nouns", [])), key=len, reverse=True))
         self.asks_quantity = re.compile(rf"\b(?:what|which)\s+(?:[\w-]+\s+){{0,2}}?(?:{nouns})\b" if nouns else never, _I)
         """A question asking "what <quantity>" (the pack's quantity nouns)."""

@@ -338,16 +338,18 @@ def test_ingest_warns_about_a_page_without_text(hashed, tmp_path):
     assert "mixed.pdf page 3: no text layer" in result.stderr
 
 
-@pytest.mark.parametrize("model", ["support", "verdict"])
-def test_training_without_the_shared_benchmarks_names_the_missing_folder(tmp_path, model):
-    (tmp_path / "evidence-inference").mkdir()
-    result = invoke("train", "--model", model, "--benchmarks", str(tmp_path), "--out", str(tmp_path / "out"))
+@pytest.mark.parametrize(("model", "missing"), [("support", "litqa2"), ("verdict", "pubmedqa"),
+                                                ("confidence", "corpus/pdfs")])
+def test_training_without_the_shared_benchmarks_names_the_missing_folder(tmp_path, model, missing):
+    benchmarks = tmp_path / "benchmarks"  # the shared folder's layout: benchmarks/ beside corpus/pdfs/
+    (benchmarks / "evidence-inference").mkdir(parents=True)
+    result = invoke("train", "--model", model, "--benchmarks", str(benchmarks), "--out", str(tmp_path / "out"))
     assert result.exit_code != 0
-    missing = "litqa2" if model == "support" else "pubmedqa"
-    assert f"no training data at {tmp_path / missing}" in " ".join(result.output.split())
+    folder = tmp_path / missing if model == "confidence" else benchmarks / missing
+    assert f"no training data at {folder}" in " ".join(result.output.split())
     assert not (tmp_path / "out").exists()  # nothing written, the shipped model untouched
 
 
 def test_training_an_unknown_model_is_refused_with_the_choices():
     result = invoke("train", "--model", "reader")
-    assert result.exit_code == 2 and "verdict" in result.output and "support" in result.output
+    assert result.exit_code == 2 and all(m in result.output for m in ("verdict", "support", "confidence"))
