@@ -30,6 +30,9 @@ MAX_PHRASE = 8  # words of a capitalised phrase whose initials are read (names l
 # review's own question set, so one it is. Shorter words are too often other real words.
 MIN_CORRECTED = 5
 MAX_EDITS = 1
+MIN_CLIPPED = 4
+"""Letters a clipped word ("chemo", "immuno", "allo") needs to stand for the words it begins: three ("pre",
+"car") begin too many unrelated ones."""
 # A long form counts as written when each of its words of this length or more begins, with this many
 # letters, a word the corpus writes ("randomised" ~ "randomized", "transplantation" ~ "transplant").
 WRITTEN_PREFIX = 6
@@ -129,6 +132,14 @@ class CorpusForms:
         candidates = self._candidates(lower[0])
         best = process.extractOne(lower, candidates, scorer=OSA.distance, score_cutoff=MAX_EDITS)
         return best[0] if best else None
+
+    def completions(self, clipped: str, most: int = 3) -> list[str]:
+        """The most frequent written words ``clipped`` is the start of ("chemo" → "chemotherapy", …), at
+        most ``most``; none for a word shorter than :data:`MIN_CLIPPED`."""
+        lower = clipped.lower()
+        if len(lower) < MIN_CLIPPED or not lower.isalpha():
+            return []
+        return [w for w in self._candidates(lower[0]) if w.startswith(lower) and w != lower][:most]
 
     def _candidates(self, letter: str) -> list[str]:
         """Written words starting with ``letter``, most frequent first (a tie goes to the common word)."""

@@ -70,12 +70,6 @@ def _of_kind(entity: str, s: Support, kind: ListKind, lexicon: Lexicon) -> bool:
     return lexicon.is_drug(entity) or (bool(kind.noun_stems & s.unit.stems) and not trial_shaped)
 
 
-_GLOSSARY_ITEM = re.compile(r"(?:^|;\s*)[^,;]{1,15},\s+[^;]{2,80}")
-
-
-def _glossary(text: str) -> bool:
-    """A list of abbreviations ("BR, bendamustine-rituximab; pola, polatuzumab; …") lists no findings."""
-    return len(_GLOSSARY_ITEM.findall(text)) >= 3
 
 
 def list_answer(q: Question, candidates: list[Support], store: PassageStore, lexicon: Lexicon,
@@ -84,8 +78,6 @@ def list_answer(q: Question, candidates: list[Support], store: PassageStore, lex
     name fewer than :data:`MIN_ITEMS`."""
     items: dict[frozenset[str], tuple[str, Support]] = {}  # the concepts a name stands for → (name, its unit)
     for s in candidates[:DEPTH]:
-        if _glossary(s.unit.text):
-            continue
         found: dict[frozenset[str], str] = {}
         for word in word_tokens(s.unit.text):
             concepts = frozenset(lexicon.concepts(word) - q.entities)

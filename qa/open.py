@@ -7,8 +7,9 @@ Decision rules, in order:
    population (the pack's topic shapes and words: "glioblastoma", "children").
 2. A sentence must name (or be about) the question's entities — unless the question compares arms
    on an outcome, whose finding often names the arms otherwise; reference entries and non-finding
-   sections (disclosures, references) do not answer, nor does a sentence that asks a question or
-   states what its document sets out to do ("We review …").
+   sections (disclosures, references) do not answer, nor does a sentence that asks a question,
+   states what its document sets out to do ("We review …") or lists abbreviations ("BR, bendamustine-
+   rituximab; pola, …"). An advice question is answered by advice (:data:`ADVICE_DEPTH`).
 3. A question asking what an entity is ("How does X work?", "What kind of drug is X?") needs a
    sentence that says what it is (an apposition, a copula, a table row labelled with it).
 4. Some sentence must support an answer with a strength (its hand-set score, the question's words the
@@ -28,7 +29,8 @@ from citeqa.qa.lexicon import Lexicon
 from citeqa.qa.lists import list_answer, list_kind
 from citeqa.qa.passages import BODY_KINDS, PassageStore
 from citeqa.qa.question import Question
-from citeqa.qa.support import Support, in_case, states_aim
+from citeqa.qa.support import Support, glossary, in_case, states_aim
+from citeqa.qa.support_model import Feature
 
 MIN_SUPPORT = 0.4
 """Least strength of the best sentence (:attr:`citeqa.qa.support.Support.strength`, on the hand-set scale),
@@ -41,6 +43,11 @@ chosen on the review's main open questions so that an answer quotes about as man
 hand-set ranking did (2.0): 0.6 gives 1.7 quotes and 89.0%, 0.7 gives 2.0 and 90.1%."""
 _CLOSERS = "\"'”’)]*⁰¹²³⁴⁵⁶⁷⁸⁹0123456789,-– "
 MAX_SENTENCES = 3
+ADVICE_DEPTH = 15
+"""An advice question ("what do the authors recommend …") is answered by the sentences that give advice among
+the first 15 answering ones, when there are any: the support model learned no weight for advice (its training
+questions hold few such questions), and the review's recommendations rank 5th to 15th below the sentences that
+share the question's words; the same depth as :data:`citeqa.qa.lists.DEPTH`."""
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9]*(?:[-+'][A-Za-z0-9]+)*")
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*)")
 
@@ -53,7 +60,8 @@ def answerable(q: Question, support: list[Support], store: PassageStore) -> list
     gate = bool(q.entities) and not (q.compares and q.outcome)
     return [s for s in support
             if s.unit.kind in BODY_KINDS and not s.unit.heading and not vocab.skip_sections.search(s.unit.section or "")
-            and not (gate and s.entity < MIN_ENTITY) and not _asks(s.unit.text) and not states_aim(s.unit.text)]
+            and not (gate and s.entity < MIN_ENTITY) and not _asks(s.unit.text) and not states_aim(s.unit.text)
+            and not glossary(s.unit.text)]
 
 
 def _asks(text: str) -> bool:
@@ -113,6 +121,7 @@ def open_answer(q: Question, support: list[Support], store: PassageStore, lexico
     candidates = answerable(q, support, store)
     if q.advice and not q.case:  # the authors' advice, not a case's story, answers "what should I give"
         candidates = [s for s in candidates if not in_case(s.unit)] or candidates
+        candidates = [s for s in candidates[:ADVICE_DEPTH] if s.features[Feature.advice]] or candidates
     if q.defines:
         candidates = [s for s in candidates if s.defines]
     if not candidates:

@@ -112,6 +112,10 @@ class Support:
         return bool(self.features[Feature.defines_asked] or self.features[Feature.defines_row])
 
 
+CLIPPED_DF = 2
+"""A question word the corpus writes in fewer sentences than this also matches the words it begins ("chemo":
+"chemotherapy"): a clipped form the corpus uses itself, in many sentences, stands for itself."""
+
 # Pronouns of one person: a question about "her" matches a sentence about what "she" did.
 _SAME_PERSON = {"her": ("she",), "she": ("her",), "his": ("him",), "him": ("his",)}
 
@@ -138,6 +142,8 @@ def question_terms(q: Question, store: PassageStore, lexicon: Lexicon) -> list[_
         long = lexicon.abbreviations.get(word.lower())
         if long:
             alternatives.append(frozenset(vocab.stems(long)))
+        if store.df.get(stem, 0) < CLIPPED_DF:  # "chemo": written in full ("chemotherapy") where it is written at all
+            alternatives += [frozenset(vocab.stems(w)) for w in lexicon.forms.completions(word)]
         weight = store.idf(stem) * (FOCUS if word.lower() == focus else 1.0)
         terms.setdefault(stem, _Term(weight, tuple(alternatives), word))
     return list(terms.values())
@@ -164,6 +170,16 @@ _ASKS_WHETHER = re.compile(r"\bto (?:determine|examine|investigate|assess|evalua
                            r"(?:whether|if)\b|\b(?:future|further) (?:studies|research|work|trials)\b[^.]{0,60}\bwhether\b",
                            re.IGNORECASE)
 _FOUND = re.compile(r"\b(?:found|showed|shown|demonstrated|revealed|indicated)\b", re.IGNORECASE)
+
+
+_GLOSSARY_ITEM = re.compile(r"(?:^|;\s*)[^,;]{1,15},\s+[^;]{2,80}")
+GLOSSARY_ITEMS = 3
+"""Items of "short, long" that make a text a list of abbreviations (two is a sentence with a comma)."""
+
+
+def glossary(text: str) -> bool:
+    """Whether ``text`` lists abbreviations ("BR, bendamustine-rituximab; pola, polatuzumab; …"): no finding."""
+    return len(_GLOSSARY_ITEM.findall(text)) >= GLOSSARY_ITEMS
 
 
 def states_aim(text: str) -> bool:

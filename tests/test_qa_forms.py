@@ -156,3 +156,13 @@ def test_a_field_abbreviation_the_corpus_writes_only_in_full_is_mentioned(tmp_pa
     assert NOT_MENTIONED not in (answer.reason or "")
     assert not engine.lexicon.mentions("R-ICE")  # ifosfamide, carboplatin and etoposide are not written
     assert f"R-ICE is {NOT_MENTIONED}" in (engine.ask("How many cycles of R-ICE did she receive?").reason or "")
+
+
+def test_a_clipped_word_stands_for_the_written_words_it_begins():
+    text = "Chemotherapy after CAR T rarely helps. Chemotherapy was given twice; chemorefractory disease was common."
+    forms = CorpusForms()
+    forms.read(word_tokens(text), text)
+    assert forms.completions("chemo") == ["chemotherapy", "chemorefractory"]  # most frequent first
+    assert forms.completions("Chemo", most=1) == ["chemotherapy"]
+    assert forms.completions("che") == []  # three letters begin too many words
+    assert forms.completions("immuno") == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from citeqa.qa.support import _ADVICE
 
 from helpers import engine_over
 
@@ -47,3 +48,16 @@ def test_a_question_the_text_asks_is_never_the_answer(report_engine):
     answer = report_engine.ask("Does chemotherapy still control the disease after cell therapy?")
     assert all(not c.quote.rstrip().endswith("?") for c in answer.citations)
     assert "short responses" in answer.citations[0].quote
+
+
+def test_the_reviews_recommendation_answers_what_its_authors_recommend(engine):
+    # the review's advice sentences rank below sentences sharing the question's words
+    answer = engine.ask("What do the authors recommend after CAR T relapse?")
+    assert not answer.abstained and _ADVICE.search(answer.citations[0].quote)
+    assert answer.citations[0].section != "CLINICAL CASE (continued)"
+
+
+def test_a_list_of_abbreviations_never_answers(engine):
+    answer = engine.ask("chemo after car t - does it work?")
+    assert not answer.abstained  # "chemo" is what the review writes as chemotherapy
+    assert all("bendamustine-rituximab; pola" not in c.quote for c in answer.citations)

@@ -62,3 +62,12 @@ def test_the_review_holdout_is_validation_and_a_fixed_quarter_of_main_is_dev():
     assert 30 < parts.count(Part.dev) < 70 and Part.validation not in parts
     held = parse_case({"id": "q0", "question": "How many?", "expected": {"number": 1}, "tags": ["holdout"]})
     assert review_part(held) is Part.validation
+
+
+def test_a_figure_is_written_as_a_number_of_its_own_not_as_the_start_of_another():
+    from citeqa.train.support_data import _writes
+
+    assert _writes("the median was 17 months", 17.0) and _writes("a ratio of 17.0", 17.0)
+    assert _writes("ORR 1,200 patients", 1200.0)
+    assert not _writes("the median was 17.3 months", 17.0)  # "17" begins 17.3 and is not it
+    assert not _writes("in 117 patients", 17.0) and not _writes("0.17", 17.0)

@@ -126,8 +126,9 @@ def _figures(case: Case) -> list[float]:
 
 
 def _writes(text: str, figure: float) -> bool:
+    """Whether ``text`` writes ``figure`` as a number of its own: "17" or "17.0", not the "17" of "17.3"."""
     shown = f"{figure:g}"
-    return re.search(rf"(?<![\d.]){re.escape(shown)}(?:\.0+)?(?![\d])", text.replace(",", "")) is not None
+    return re.search(rf"(?<![\d.]){re.escape(shown)}(?:\.0+)?(?!\d|\.\d)", text.replace(",", "")) is not None
 
 
 def _case_holder(case: Case) -> Labeller | None:
