@@ -60,8 +60,15 @@ def answerable(q: Question, support: list[Support], store: PassageStore) -> list
     gate = bool(q.entities) and not (q.compares and q.outcome)
     return [s for s in support
             if s.unit.kind in BODY_KINDS and not s.unit.heading and not vocab.skip_sections.search(s.unit.section or "")
-            and not (gate and s.entity < MIN_ENTITY) and not _asks(s.unit.text) and not states_aim(s.unit.text)
+            and not (gate and not _about(q, s)) and not _asks(s.unit.text) and not states_aim(s.unit.text)
             and not glossary(s.unit.text)]
+
+
+def _about(q: Question, s: Support) -> bool:
+    """Whether ``s`` is about the question's entities: enough of them, or one alternative of "A or B?"."""
+    if q.alternatives:
+        return any(alt <= s.unit.entities for alt in q.alternatives)
+    return s.entity >= MIN_ENTITY
 
 
 def _asks(text: str) -> bool:
@@ -130,9 +137,30 @@ def open_answer(q: Question, support: list[Support], store: PassageStore, lexico
     strength = max(s.strength for s in candidates)  # the gate reads the hand-set scale, whichever ranks first
     if strength < MIN_SUPPORT:
         return not_in_corpus(q, strength, vocab, "no passage answers this question")
+    if q.alternatives:
+        return _alternatives_answer(q, candidates, store)
     kind = list_kind(q.text, vocab)
     listed = list_answer(q, candidates, store, lexicon, kind) if kind else None
     if listed is not None:
         return listed
     chosen = [s.unit for s in candidates[:MAX_SENTENCES] if s.score >= best.score * (1 - MARGIN)]
     return sentence_answer(q, chosen, store.index.documents, store.index.chunks, best.score)
+
+
+def _alternatives_answer(q: Question, candidates: list[Support], store: PassageStore) -> Answer:
+    """For "A or B?": the best sentence naming each alternative, each cited (the first alternative's first), so
+    the reader weighs them: a sentence naming that alternative alone, else any naming it."""
+
+    def others(i: int) -> frozenset[str]:
+        return frozenset().union(*(alt for j, alt in enumerate(q.alternatives) if j != i))
+
+    best = {i: next((s for s in candidates if alt <= s.unit.named and not others(i) & s.unit.named),
+                    next((s for s in candidates if s.unit.named & alt), None)) for i, alt in enumerate(q.alternatives)}
+    found = [s for s in best.values() if s is not None]
+    if not found:
+        return sentence_answer(q, [candidates[0].unit], store.index.documents, store.index.chunks, candidates[0].score)
+    units = list({(s.unit.doc_id, s.unit.start): s.unit for s in found}.values())
+    answer = sentence_answer(q, units, store.index.documents, store.index.chunks, min(s.score for s in found))
+    texts = [" ".join(store.index.documents[u.doc_id].text[u.start : u.end].split()) for u in units]
+    answer.answer = " ".join(texts)
+    return answer

@@ -160,6 +160,8 @@ class Question:
         case: It asks about the patient of a case report ("the patient in the case").
         population_words: Keywords that are part of how it names its population ("failure" of "after CAR
             T failure"): a figure for that population need not repeat them.
+        alternatives: The entities of each alternative it offers ("glofitamab or epcoritamab?",
+            "allo-HCT or a bispecific antibody?"): a choice, not a yes/no question.
     """
 
     text: str
@@ -189,6 +191,28 @@ class Question:
     advice: bool = False
     case: bool = False
     population_words: set[str] = field(default_factory=set)
+    alternatives: tuple[frozenset[str], ...] = ()
+
+
+_OR = re.compile(r"(?P<left>[\w+×/-]+(?:\s+[\w+×/-]+){0,2})\s+or\s+(?:an?\s+|the\s+)?(?P<right>[\w+×/-]+(?:\s+[\w+×/-]+){0,2})",
+                 _I)
+
+
+_CHOICE = re.compile(r"\b(?:better|best|prefer\w*|superior|inferior|worse|safer|more (?:effective|active|toxic)|"
+                     r"more|less|fewer|higher|lower|longer|shorter|instead|rather|choose|choice|pick|first)\b", _I)
+_CHOOSING = re.compile(r"\s*(?:should|would|do|can) (?:i|we|you) (?:give|use|choose|start|try|offer|pick|prescribe)\b", _I)
+
+
+def _alternatives(text: str, lexicon: Lexicon) -> tuple[frozenset[str], ...]:
+    """The entities of each side of an "A or B" the question offers as a choice — the question is "A or B
+    …?", asks which to give, or weighs them ("better", "preferred") — when both sides name different ones.
+    "Must CD19 be present for A or B to work?" offers no choice: it asks about both."""
+    for match in _OR.finditer(text):
+        sides = [frozenset(lexicon.entities_in(match.group(side))) for side in ("left", "right")]
+        offered = bool(lexicon.entities_in(" ".join(word_tokens(text)[:1]))) or _CHOOSING.match(text) or _CHOICE.search(text)
+        if all(sides) and not sides[0] & sides[1] and offered:
+            return tuple(sides)
+    return ()
 
 
 def _measure(text: str, vocab: Vocabulary) -> tuple[str | None, list[tuple[str, int, int]]]:
@@ -272,7 +296,8 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
     topic = text
     for _, start, end in sorted(measures, key=lambda m: -m[1]):  # the measure is not the topic
         topic = topic[:start] + " " + topic[end:]
-    yes_no = bool(_YES_NO.match(text))
+    alternatives = _alternatives(text, lexicon)
+    yes_no = bool(_YES_NO.match(text)) and not alternatives
     extreme = _extreme(text, yes_no, [start for _, start, _ in measures])
     if extreme is not None:  # "highest", "longer": which figure is asked for, not what it is about
         topic = _superlatives(topic)
@@ -293,4 +318,4 @@ def analyse(text: str, lexicon: Lexicon) -> Question:
                     bool(_COMPARES.search(text) or _COMPARATIVE.search(text)), _outcome(text),
                     bool(_WHY.match(text)), bool(_ARMS.search(text)), extreme,
                     bool(_ADVICE_QUESTION.search(text)), bool(_CASE_QUESTION.search(text)),
-                    vocab.stems(said) & keywords)
+                    vocab.stems(said) & keywords, alternatives)

@@ -62,7 +62,7 @@ def task_of(q: Question) -> Task | None:
     yes/no question; None otherwise."""
     if q.contrast and q.outcome:
         return Task.direction
-    if (q.yes_no or _TITLE_QUESTION.match(q.text)) and not q.asks_quantity:
+    if (q.yes_no or _TITLE_QUESTION.match(q.text)) and not q.asks_quantity and not q.alternatives:
         return Task.yes_no
     return None
 

@@ -61,3 +61,22 @@ def test_a_list_of_abbreviations_never_answers(engine):
     answer = engine.ask("chemo after car t - does it work?")
     assert not answer.abstained  # "chemo" is what the review writes as chemotherapy
     assert all("bendamustine-rituximab; pola" not in c.quote for c in answer.citations)
+
+
+def test_a_choice_between_two_drugs_cites_each_and_gives_no_yes_or_no(engine):
+    answer = engine.ask("Glofitamab or epcoritamab after CAR T?")
+    assert answer.verdict is None and not answer.abstained
+    first, second = answer.citations[:2]
+    assert "Glofitamab" in first.quote and "Epcoritamab" not in first.quote
+    assert "Epcoritamab" in second.quote and "Glofitamab" not in second.quote
+
+
+@pytest.mark.parametrize(("question", "choice"), [
+    ("Is selinexor or loncastuximab better after CAR T?", True),
+    ("Should I give pola-BR or tafasitamab plus lenalidomide?", True),
+    ("Must CD19 still be present for tafasitamab or lonca to work after CAR T?", False),  # about both, no choice
+    ("Is tafasitamab or lonca approved for DLBCL?", False),
+])
+def test_a_question_offers_a_choice_only_when_it_weighs_its_alternatives(engine, question, choice):
+    q = engine.analyse(question)
+    assert bool(q.alternatives) is choice and q.yes_no is not choice

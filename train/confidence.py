@@ -13,7 +13,8 @@ judged as its eval suite judges it:
 A kind with fewer than :data:`MIN_RECORDS` training answers keeps its raw score. Two weightings of the fit
 are tried (:class:`Weighting`: every answer the same, or every source the same in total); the one with the
 lower mean dev calibration error over the sources with at least :data:`MIN_DEV` dev answers wins. The report
-gives each part's expected calibration error before and after, dev for choosing, validation reported once.
+gives each part's expected calibration error before and after, dev for choosing, validation reported once,
+and the shipped calibration's on the same answers (``shipped``): ship a retrained one when it does better.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from citeqa.qa.confidence import (
     Platt,
     kind_of,
     logit,
+    shipped_calibration,
 )
 
 MIN_RECORDS = 30
@@ -190,7 +192,9 @@ def train_confidence(benchmarks: Path, corpus: Path, cache: Path, out: Path, emb
     ``out``."""
     records = collect(benchmarks, corpus, cache, embedder, progress)
     calibration, chosen = choose(records)
-    calibration = ConfidenceCalibration(calibration.by_kind, chosen | report(calibration, records))
+    shipped = shipped_calibration()  # the calibration this one would replace, on the same answers
+    before = {which.value: scores(shipped, [r for r in records if r.part is which]) for which in (Part.dev, Part.validation)}
+    calibration = ConfidenceCalibration(calibration.by_kind, chosen | report(calibration, records) | {"shipped": before})
     Path(out).mkdir(parents=True, exist_ok=True)
     calibration.save(Path(out) / SHIPPED.name)
     return calibration.report
