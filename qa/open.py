@@ -13,7 +13,8 @@ Decision rules, in order:
 3. A question asking what an entity is ("How does X work?", "What kind of drug is X?") needs a
    sentence that says what it is (an apposition, a copula, a table row labelled with it).
 4. Some sentence must support an answer with a strength (its hand-set score, the question's words the
-   corpus never writes counted as missing) of at least :data:`MIN_SUPPORT`; then the best-scored one
+   corpus never writes counted as missing) of at least :data:`MIN_SUPPORT` — a sentence stating its study's
+   aim counts here, though it never answers; then the best-scored one
    answers, and the next ones scoring at least ``1 - MARGIN`` of it are cited too (at most
    :data:`MAX_SENTENCES`).
 """
@@ -52,15 +53,16 @@ _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9]*(?:[-+'][A-Za-z0-9]+)*")
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*)")
 
 
-def answerable(q: Question, support: list[Support], store: PassageStore) -> list[Support]:
-    """The supporting units that may answer ``q`` (rule 2), best first."""
+def answerable(q: Question, support: list[Support], store: PassageStore, aims: bool = False) -> list[Support]:
+    """The supporting units that may answer ``q`` (rule 2), best first; with ``aims``, also the sentences
+    stating what their document sets out to study (they show the corpus speaks of the question's topic)."""
     vocab = store.lexicon.domain
     # A finding on the outcome asked about often names the arms otherwise ("the active arm", "group A"):
     # for a comparison with an outcome, the entities weigh in the score but do not gate.
     gate = bool(q.entities) and not (q.compares and q.outcome)
     return [s for s in support
             if s.unit.kind in BODY_KINDS and not s.unit.heading and not vocab.skip_sections.search(s.unit.section or "")
-            and not (gate and not _about(q, s)) and not _asks(s.unit.text) and not states_aim(s.unit.text)
+            and not (gate and not _about(q, s)) and not _asks(s.unit.text) and (aims or not states_aim(s.unit.text))
             and not glossary(s.unit.text)]
 
 
@@ -134,7 +136,10 @@ def open_answer(q: Question, support: list[Support], store: PassageStore, lexico
     if not candidates:
         return not_in_corpus(q, 0.0, vocab, "no passage answers this question")
     best = candidates[0]
-    strength = max(s.strength for s in candidates)  # the gate reads the hand-set scale, whichever ranks first
+    # The gate reads the hand-set scale, whichever ranks first; a study's aim naming the topic counts, though
+    # it does not answer: "… to determine whether HIIT could alter MVC" says the report speaks of MVC.
+    aims = [s for s in answerable(q, support, store, aims=True) if states_aim(s.unit.text)]
+    strength = max(s.strength for s in [*candidates, *aims])
     if strength < MIN_SUPPORT:
         return not_in_corpus(q, strength, vocab, "no passage answers this question")
     if q.alternatives:
