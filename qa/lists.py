@@ -70,8 +70,6 @@ def _of_kind(entity: str, s: Support, kind: ListKind, lexicon: Lexicon) -> bool:
     return lexicon.is_drug(entity) or (bool(kind.noun_stems & s.unit.stems) and not trial_shaped)
 
 
-
-
 def list_answer(q: Question, candidates: list[Support], store: PassageStore, lexicon: Lexicon,
                 kind: ListKind) -> Answer | None:
     """Every item of ``kind`` the answering ``candidates`` name (best first), each cited; None when they
