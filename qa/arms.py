@@ -8,10 +8,12 @@ decides, in this order:
 1. "…, respectively": the figures of one unit, in order, go to the arms named in order, when
    there are as many of each.
 2. A label in brackets right after the figure: "236 ± 60 min (Group B)".
-3. An arm named right before the figure: "buprenorphine group (236 min)", "buprenorphine: 236 min".
+3. An arm named right before the figure: "buprenorphine group (236 min)", "the IS strategy group (66%)",
+   "buprenorphine: 236 min".
 4. An arm named right after the figure: "177 min in the bupivacaine group".
 
-A figure none of these settles keeps every entity of its sentence. Arm labels ("Group B") count
+A figure none of these settles keeps every entity of its sentence. Arm labels ("Group B", or an
+abbreviated arm such as "IS" for "insulin-sensitizing (IS) versus insulin-providing (IP)") count
 through :attr:`citeqa.qa.lexicon.Lexicon.arm_labels`, in their own document only; "groups C, B,
 and D" names three labels.
 """
@@ -21,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from citeqa.qa.lexicon import Lexicon
+from citeqa.qa.lexicon import Lexicon, label_pattern
 from citeqa.qa.numbers import NumberMention
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9]*(?:[-+'][A-Za-z0-9]+)*")
@@ -31,7 +33,8 @@ _LABEL_LIST = re.compile(
 _LABEL_ITEM = re.compile(r"(?-i:[A-Z0-9]{1,2})\b")
 _RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
 _BRACKETED_AFTER = re.compile(r"^[^()\d]{0,12}(?:±\s?[\d.]+[^()\d]{0,12})?\(\s*$")
-_JUST_BEFORE = re.compile(r"^\s*(?:groups?|arms?|cohorts?)?\s*[(:=,]?\s*(?:n\s?=\s?\d+\s?[,;:]\s*)?$", re.IGNORECASE)
+_JUST_BEFORE = re.compile(r"^\s*(?:(?:[a-z]+\s+)?(?:groups?|arms?|cohorts?))?\s*[(:=,]?\s*(?:n\s?=\s?\d+\s?[,;:]\s*)?$",
+                          re.IGNORECASE)
 _JUST_AFTER = re.compile(r"^[^()\d]{0,15}?\b(?:in|with|for|among|on|receiving|given)\s+(?:the\s+)?$", re.IGNORECASE)
 NEAR = 40
 """Characters an arm's name may stand from the figure it labels (rules 3 and 4): a few words, chosen by
@@ -53,6 +56,9 @@ def arm_mentions(text: str, lexicon: Lexicon, doc_id: str) -> list[ArmMention]:
     found = [ArmMention(m.start(), m.end(), frozenset(c)) for m in _WORD.finditer(text) if (c := lexicon.concepts(m.group()))]
     found += [ArmMention(m.start(), m.end(), frozenset()) for m in lexicon.domain.control_arm.finditer(text)]
     labels = lexicon.arm_labels.get(doc_id, {})
+    for label, entities in labels.items():
+        if label != label.lower():  # an abbreviated arm ("IS"), written as defined
+            found += [ArmMention(m.start(), m.end(), frozenset(entities)) for m in label_pattern(label).finditer(text)]
     if labels:
         for match in _LABEL_LIST.finditer(text):
             word = match.group("word").lower()

@@ -175,7 +175,7 @@ class Lexicon:
                 cached = cache[word] = frozenset(self._read_concepts(word))
             found |= cached
         for label, entities in self.arm_labels.get(doc_id or "", {}).items():
-            if _label_pattern(label).search(text):
+            if label_pattern(label).search(text):
                 found |= entities
         return found
 
@@ -252,7 +252,7 @@ class Lexicon:
     def labelled_arms(self, text: str) -> set[str]:
         """The entities of the arms ``text`` names by a label some document defines ("in Group B")."""
         return {e for labels in self.arm_labels.values() for label, entities in labels.items()
-                if _label_pattern(label).search(text) for e in entities}
+                if label_pattern(label).search(text) for e in entities}
 
     def resolve_question(self, text: str) -> tuple[set[str], list[str]]:
         """Find entities in a question (see :meth:`resolve_word`).
@@ -355,8 +355,12 @@ def build_lexicon(documents: list[Document], domain: Vocabulary) -> Lexicon:
                 lex.abbreviations.setdefault(m.group(1).strip().lower(), m.group(2).strip())
     lex.cluster_variants()
     lex._concepts.clear()  # nothing read before the variants were merged stays
-    for doc in documents:  # once every entity is known
-        _read_arm_labels(doc.doc_id, doc.text[: min((r.start for r in doc.references), default=len(doc.text))], lex)
+    bodies = {doc.doc_id: doc.text[: min((r.start for r in doc.references), default=len(doc.text))] for doc in documents}
+    for doc_id, body in bodies.items():  # once every entity is known
+        _read_defined_arms(doc_id, body, lex)
+    for doc_id, body in bodies.items():
+        _read_arm_labels(doc_id, body, lex)
+    lex._concepts.clear()
     return lex
 
 
@@ -402,9 +406,11 @@ _LABELLED_ARM = re.compile(
 (Buprenorphine Group)"."""
 
 
-def _label_pattern(label: str) -> re.Pattern[str]:
+def label_pattern(label: str) -> re.Pattern[str]:
+    """A label as a text writes it: "group b" in any case; an abbreviation ("IS") only in its own case."""
+    flags = re.IGNORECASE if label == label.lower() else 0
     return _label_patterns.setdefault(label, re.compile(r"\b" + r"\s+".join(map(re.escape, label.split())) + r"\b",
-                                                        re.IGNORECASE))
+                                                        flags))
 
 
 _label_patterns: dict[str, re.Pattern[str]] = {}
@@ -419,6 +425,28 @@ def _read_arm_labels(doc_id: str, text: str, lex: Lexicon) -> None:
         entities = set().union(*(lex.concepts(w) for w in word_tokens(name)))
         if entities or lex.domain.control_arm.search(name):  # a control arm's label stands for no entity
             lex.arm_labels.setdefault(doc_id, {}).setdefault(label, set()).update(entities)
+
+
+_DEFINED_ARMS = re.compile(
+    r"\b(?P<a>[A-Za-z][\w-]{5,})\s*\((?P<sa>[A-Z][A-Za-z0-9-]{0,6})\)\s*(?:versus|vs\.?|compared (?:with|to))\s+"
+    r"(?P<b>[A-Za-z][\w-]{5,})\s*\((?P<sb>[A-Z][A-Za-z0-9-]{0,6})\)")
+"""Two arms named and abbreviated in one comparison: "insulin-sensitizing (IS) versus insulin-providing (IP)"."""
+
+
+def _read_defined_arms(doc_id: str, text: str, lex: Lexicon) -> None:
+    """Make the arms a report compares by one defined word each (:data:`_DEFINED_ARMS`) entities, their
+    abbreviations labels of them in that report ("IS (66%)"): a question asks "with the insulin-sensitizing
+    strategy", the figure is written beside "IS". A word that is a measure, a population or a generic word is
+    no arm."""
+    vocab = lex.domain
+    for match in _DEFINED_ARMS.finditer(text):
+        for long, short in ((match.group("a"), match.group("sa")), (match.group("b"), match.group("sb"))):
+            form = _forms(long)[0]
+            if (lex._generic(form) or vocab.measure_of(long) or vocab.populations_in(long)
+                    or not abbreviates(short, long)):
+                continue
+            lex._add_form(form, long)
+            lex.arm_labels.setdefault(doc_id, {}).setdefault(short, set()).add(form)
 
 
 def _definitions(text: str, lex: Lexicon) -> None:

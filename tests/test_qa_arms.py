@@ -87,3 +87,28 @@ def test_a_real_report_labels_its_arms_and_their_figures(spinal_report):
 def test_a_question_naming_an_arm_label_asks_about_its_drug(spinal_report):
     _, lexicon = spinal_report
     assert analyse("What was the time to complete motor recovery in Group B?", lexicon).entities == {"buprenorphine"}
+
+
+def test_arms_a_report_compares_by_abbreviation_take_their_figures():
+    text = ("Patients were assigned to insulin-sensitizing (IS) versus insulin-providing (IP) therapy.\n\n"
+            "This is why the 4-year incidence of neuropathy was lower in the IS (66%) than in the IP (72%) strategy group.")
+    doc = parse_text(text, "bari")
+    lexicon = build_lexicon([doc], TRIALS)
+    assert lexicon.arm_labels["bari"] == {"IS": {"insulinsensitizing"}, "IP": {"insulinproviding"}}
+    facts = {f.text: f.entities for f in sentence_facts(doc, lexicon) if f.unit == "%"}
+    assert facts["66%"] == {"insulinsensitizing"} and facts["72%"] == {"insulinproviding"}
+    # only the abbreviation as defined is the label: the "is" of "This is" names no arm
+    assert analyse("What was the incidence with the insulin-sensitizing strategy?", lexicon).entities == {
+        "insulinsensitizing"}
+    assert lexicon.entities_in("This is it", "bari") == set()
+
+
+def test_a_real_report_answers_for_the_arm_asked_about(tmp_path, embedder):
+    from helpers import engine_over
+
+    path = EI_CORPUS / "PMC3781573.txt"
+    if not path.exists():
+        pytest.skip(f"needs ../shared/benchmarks (missing {path})")
+    engine = engine_over(tmp_path, {"bari.txt": path.read_text(encoding="utf-8")}, embedder)
+    answer = engine.ask("What was the 4-year cumulative incidence of neuropathy with the insulin-sensitizing strategy?")
+    assert answer.value is not None and answer.value.number == 66.0  # the IP arm's is 72%
