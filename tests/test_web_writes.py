@@ -195,7 +195,9 @@ def test_page_asks_for_the_read_key_and_sends_it(tmp_path, review_path, browser)
         box.fill("epcoritamab post-CAR-T CR rate")
         box.press("Enter")
         key.wait_for(state="visible")
-        assert "X-API-Key" in page.locator("#status").inner_text()
+        # the form shows on the 401, the status once its body is read: wait for both
+        page.wait_for_function("() => /X-API-Key/.test(document.getElementById('status').textContent)",
+                               timeout=30_000)
         assert page.evaluate("document.activeElement.id") == "key"  # focus moved to the key
         key.fill("wrong")
         key.press("Enter")
