@@ -78,7 +78,7 @@ eval-pubmedqa: $(STAMP)
 	$(EVAL) --suite pubmedqa --split $(PUBMEDQA_SPLIT)
 
 # Reproduce the shipped models from ../shared/benchmarks (fixed seeds): the verdict model (~25 min on
-# 2 cores), the support model (~4 min once the benchmark indexes are cached in EVAL_CACHE, ~25 min
+# 2 cores), the support model (~9 min once the benchmark indexes are cached in EVAL_CACHE, ~25 min
 # before), then the answer-confidence calibration over both (~6 min with the indexes cached).
 # TRAIN_OUT=dir writes candidates elsewhere; `make bench-verdict TRAIN_OUT=dir` scores one.
 TRAIN_OUT ?=

@@ -679,7 +679,7 @@ class TrainedModel(str, Enum):
 @app.command()
 def train(
     ctx: typer.Context,
-    model: Annotated[TrainedModel, typer.Option("--model", help="Which model: verdict (the yes/no and direction cross-encoder, ~25 min), support (the sentence ranker, ~4 min once the benchmark indexes are cached, ~25 min before) or confidence (the answer-confidence calibration, trained after the other two: ~6 min once the indexes are cached).")] = TrainedModel.verdict,
+    model: Annotated[TrainedModel, typer.Option("--model", help="Which model: verdict (the yes/no and direction cross-encoder, ~25 min), support (the sentence ranker, ~9 min once the benchmark indexes are cached, ~30 min before) or confidence (the answer-confidence calibration, trained after the other two: ~4 min once the indexes are cached).")] = TrainedModel.verdict,
     benchmarks: Annotated[Path, typer.Option("--benchmarks", help="Folder holding evidence-inference/, litqa2/ and pubmedqa/.")] = Path("../shared/benchmarks"),
     out: Annotated[Path | None, typer.Option("--out", help="Where to write the model (default: the package's qa/models, replacing the shipped one).")] = None,
     epochs: Annotated[int | None, typer.Option("--epochs", min=1, help="Verdict model: training epochs (default: the model card's).")] = None,

@@ -118,6 +118,22 @@ def test_training_learns_which_feature_finds_the_answer():
     assert evaluate(model, dev).top1 > evaluate(HAND, dev).top1
 
 
+def test_with_a_judge_the_model_that_answers_best_end_to_end_wins_whatever_its_ranking():
+    train, dev = _groups(Part.train, 80, 1), _groups(Part.dev, 40, 2)
+    judged = []
+
+    grid = (*SMALL, {"num_leaves": 2, "n_estimators": 5, "learning_rate": 0.1})  # the second ranks worse
+
+    def judge(model):  # a stand-in for asking the dev questions: the second grid entry answers best
+        judged.append(model)
+        return {"toy": 0.9 if len(judged) == 2 else 0.5}
+
+    model, params, tried = choose(train + dev, grid, judge=judge)
+    assert params == grid[1] and model is judged[1]
+    assert [t["answers"]["toy"] for t in tried] == [0.5, 0.9]
+    assert all(m.calibration != Calibration(1.0, 0.0) for m in judged)  # judged as shipped: calibrated
+
+
 def test_calibration_error_is_the_weighted_gap_between_confidence_and_accuracy():
     assert calibration_error([0.9, 0.9, 0.1, 0.1], [True, True, False, False]) == pytest.approx(0.1)
     assert calibration_error([0.75] * 4, [True, True, True, False]) == pytest.approx(0.0)

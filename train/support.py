@@ -5,8 +5,10 @@ rows of :mod:`citeqa.train.support_data`, then calibrated; chosen on the dev par
 1. Ranking: LightGBM's lambdarank over the training questions that have an answer (each question one
    query group; label 1 on the units that hold the answer), constrained to be monotone in the features
    whose direction is known (:data:`citeqa.qa.support_model.RAISES` / ``LOWERS``). The hyperparameters of :data:`GRID` are
-   tried; the ones with the best mean dev top-1 over the sources with at least :data:`MIN_DEV` answerable
-   dev questions win (a source with fewer is reported, not chosen on).
+   tried; the ones whose model answers best end to end wins: the mean share of right answers to the review's
+   dev questions and the Evidence Inference dev prompts, asked of the engine with that model and judged as
+   ``citeqa eval`` does (:func:`dev_answers`). Top-1 of the ranking is reported beside it: it chose models that
+   rank better and answer worse (sharper scores quote fewer sentences).
 2. Calibration: a logistic fit (Platt scaling) of "the best-scored unit holds the answer" on the best
    unit's raw score and its lead over the next, over every training question (unanswerable ones too),
    each source weighing the same. A unit's score is then that probability.
@@ -23,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 from citeqa.eval.calibration import calibration_error
-from citeqa.eval.splits import Part
+from citeqa.eval.splits import Part, evidence_inference_part
 from citeqa.qa.support_model import (
     HAND,
     LOWERS,
@@ -41,6 +43,7 @@ from citeqa.train.support_data import (
     harvest,
     litqa2_asks,
     review_asks,
+    review_part,
 )
 
 GRID = tuple({"num_leaves": leaves, "n_estimators": trees, "learning_rate": rate}
@@ -158,20 +161,28 @@ def _merit(scores: dict[str, Scores]) -> float:
     return round(float(np.mean(chosen_on)), 4) if chosen_on else 0.0
 
 
-def choose(groups: Sequence[Group], grid: Sequence[dict] = GRID) -> tuple[TreeModel, dict, list[dict]]:
-    """The model fitted on the train part with the :data:`GRID` entry that ranks the dev parts best (ties:
-    the earlier entry), with every entry's dev scores by source."""
+Judge = Callable[[TreeModel], dict[str, float]]
+"""Scores a candidate model end to end on the dev parts: the share of right answers, by source."""
+
+
+def choose(groups: Sequence[Group], grid: Sequence[dict] = GRID,
+           judge: Judge | None = None) -> tuple[TreeModel, dict, list[dict]]:
+    """The model fitted on the train part with the :data:`GRID` entry whose dev answers are best (ties: the
+    earlier entry), with every entry's dev scores by source. With ``judge``, "best" is the mean share of
+    right answers end to end; without, the mean top-1 of the ranking."""
     train = part(groups, Part.train)
     sources = sorted({g.source for g in groups})
-    tried = []
-    boosters = []
+    tried, models = [], []
     for params in grid:
-        boosters.append(rank(train, params))  # ranking decides; calibration is monotone
-        model = TreeModel(boosters[-1], Calibration(1.0, 0.0))
-        tried.append({"params": params, "dev": {s: evaluate(model, part(groups, Part.dev, s)) for s in sources}})
-    best = max(range(len(tried)), key=lambda i: _merit(tried[i]["dev"]))  # max keeps the first of equals
+        booster = rank(train, params)
+        models.append(TreeModel(booster, calibrate(train, params) if judge else Calibration(1.0, 0.0)))
+        dev = {s: evaluate(models[-1], part(groups, Part.dev, s)) for s in sources}
+        tried.append({"params": params, "dev": dev, "answers": judge(models[-1]) if judge else None})
+    merit = (lambda t: round(float(np.mean(list(t["answers"].values()))), 4)) if judge else (lambda t: _merit(t["dev"]))
+    best = max(range(len(tried)), key=lambda i: merit(tried[i]))  # max keeps the first of equals
     params = tried[best]["params"]
-    return TreeModel(boosters[best], calibrate(train, params)), params, tried
+    model = models[best] if judge else TreeModel(models[best].booster, calibrate(train, params))
+    return model, params, tried
 
 
 def _engine(index, embedder, pack: str):
@@ -205,15 +216,40 @@ def collect(benchmarks: Path, corpus: Path, cache: Path, embedder,
     return groups
 
 
+def dev_answers(benchmarks: Path, corpus: Path, cache: Path, embedder) -> Judge:
+    """A :data:`Judge` asking the review's dev questions and the Evidence Inference dev prompts (over the
+    training sample) of an engine with the candidate model, each answer judged as ``citeqa eval`` does."""
+    from citeqa.eval import evidence_inference
+    from citeqa.eval.cases import load_cases
+    from citeqa.eval.corpora import cached_index, doc_id_for
+    from citeqa.train.confidence import case_records, prompt_records
+
+    review = _engine(cached_index("review", sorted(Path(corpus).glob("*.txt")), embedder, cache).index, embedder,
+                     REVIEW_PACK)
+    cases = [c for c in load_cases() if review_part(c) is Part.dev]
+    folder = benchmarks / "evidence-inference"
+    sample = _engine(cached_index("ei-support", ei_files(folder), embedder, cache).index, embedder, BENCHMARK_PACK)
+    ei_id = lambda doc: doc_id_for(Path(doc + ".txt"))
+    prompts = [p for p in evidence_inference.load_prompts(folder, "train")
+               if evidence_inference_part(p.doc, "train") is Part.dev and ei_id(p.doc) in sample.index.documents]
+
+    def judge(model: TreeModel) -> dict[str, float]:
+        review.support_model = sample.support_model = model
+        right = {"review": [r.right for r in case_records(review, cases, "review")],
+                 "evidence-inference": [r.right for r in prompt_records(sample, prompts, "train", ei_id)]}
+        return {source: round(float(np.mean(r)), 4) for source, r in right.items()}
+    return judge
+
+
 def train_support(benchmarks: Path, corpus: Path, cache: Path, out: Path, embedder,
                   progress: Callable[[str], None] = lambda m: None) -> dict:
     """Collect the groups, choose and fit the model, save it in the folder ``out``; the report says what it
     and the hand-set weights it replaced score on each dev part."""
     groups = collect(benchmarks, corpus, cache, embedder, progress)
-    model, params, tried = choose(groups)
+    model, params, tried = choose(groups, judge=dev_answers(benchmarks, corpus, cache, embedder))
     report: dict = {"params": params, "train_questions": {}, "dev": {},
-                    "tried": [{"params": t["params"], "dev_top1": {s: round(v.top1, 4) for s, v in t["dev"].items()}}
-                              for t in tried]}
+                    "tried": [{"params": t["params"], "dev_top1": {s: round(v.top1, 4) for s, v in t["dev"].items()},
+                               "dev_answers": t["answers"]} for t in tried]}
     for source in sorted({g.source for g in groups}):
         report["train_questions"][source] = len(part(groups, Part.train, source))
         for which in (Part.dev, Part.validation):
