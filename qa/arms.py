@@ -23,10 +23,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from citeqa.qa.lexicon import Lexicon, label_pattern
+from citeqa.qa.lexicon import WORD, Lexicon, label_pattern
 from citeqa.qa.numbers import NumberMention
 
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9]*(?:[-+'][A-Za-z0-9]+)*")
 _LABEL_LIST = re.compile(
     r"\b(?P<word>group|arm|cohort)s?\s+(?P<first>(?-i:[A-Z0-9]{1,2}))\b"
     r"(?P<rest>(?:\s*(?:,|,?\s*and|&|or)\s*(?-i:[A-Z0-9]{1,2})\b)*)", re.IGNORECASE)
@@ -53,7 +52,7 @@ class ArmMention:
 def arm_mentions(text: str, lexicon: Lexicon, doc_id: str) -> list[ArmMention]:
     """The arms ``text`` names, in order: entity names, control arms (the pack's ``control_arm``) and the
     document's arm labels."""
-    found = [ArmMention(m.start(), m.end(), frozenset(c)) for m in _WORD.finditer(text) if (c := lexicon.concepts(m.group()))]
+    found = [ArmMention(m.start(), m.end(), frozenset(c)) for m in WORD.finditer(text) if (c := lexicon.concepts(m.group()))]
     found += [ArmMention(m.start(), m.end(), frozenset()) for m in lexicon.domain.control_arm.finditer(text)]
     labels = lexicon.arm_labels.get(doc_id, {})
     for label, entities in labels.items():

@@ -21,13 +21,14 @@ from citeqa.ingest.models import Document
 from citeqa.qa.forms import CorpusForms
 from citeqa.qa.vocabulary import Vocabulary
 
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9]*(?:[-+'][A-Za-z0-9]+)*")
+WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9]*(?:[-+'][A-Za-z0-9]+)*")
+"""A word of a text: letters and digits, hyphenated or apostrophised names whole ("allo-HCT", "Hodgkin's")."""
 _GLOSSARY_ITEM = re.compile(r"^\s*([^,;]{1,15}),\s+([^;]{2,80}?)\s*\.?\s*$")
 _DEFINITION = re.compile(r"\(([A-Za-z][A-Za-z0-9+\-/]{1,14})\)|\[([A-Za-z][A-Za-z0-9+\-/]{1,14})\]")
 
 def word_tokens(text: str) -> list[str]:
     """Split ``text`` into words, keeping hyphenated and digit-bearing names whole."""
-    return _WORD.findall(strip_markers(text))
+    return WORD.findall(strip_markers(text))
 
 
 def _forms(token: str) -> list[str]:
@@ -234,7 +235,7 @@ class Lexicon:
             better = self.forms.correction(word)
             return better if better is not None else word
 
-        return _WORD.sub(fix, text)
+        return WORD.sub(fix, text)
 
     def expansions(self, text: str) -> list[str]:
         """The long forms of the abbreviations in ``text`` that the corpus writes only in full: the
@@ -315,6 +316,7 @@ def build_lexicon(documents: list[Document], domain: Vocabulary) -> Lexicon:
     """
     lex = Lexicon(domain)
     glossaries: list[str] = []
+    bodies: dict[str, str] = {}
     for doc in documents:
         tokens = word_tokens(doc.text)
         lex.forms.read(tokens, doc.text)
@@ -333,7 +335,7 @@ def build_lexicon(documents: list[Document], domain: Vocabulary) -> Lexicon:
             for note in table.footnotes:
                 glossaries.append(note.text)
         body_end = min((r.start for r in doc.references), default=len(doc.text))
-        body = doc.text[:body_end]
+        body = bodies[doc.doc_id] = doc.text[:body_end]
         for w in dict.fromkeys(word_tokens(body)):  # in text order: the first spelling is the display form
             if lex.is_drug(w.lower()) or (domain.trial.match(w) and not lex._generic(w.lower())):
                 lex.add(w)
@@ -355,7 +357,6 @@ def build_lexicon(documents: list[Document], domain: Vocabulary) -> Lexicon:
                 lex.abbreviations.setdefault(m.group(1).strip().lower(), m.group(2).strip())
     lex.cluster_variants()
     lex._concepts.clear()  # nothing read before the variants were merged stays
-    bodies = {doc.doc_id: doc.text[: min((r.start for r in doc.references), default=len(doc.text))] for doc in documents}
     for doc_id, body in bodies.items():  # once every entity is known
         _read_defined_arms(doc_id, body, lex)
     for doc_id, body in bodies.items():

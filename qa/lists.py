@@ -87,10 +87,10 @@ def list_answer(q: Question, candidates: list[Support], store: PassageStore, lex
     if len(items) < MIN_ITEMS:
         return None
     chosen = list(items.values())[:MAX_ITEMS]
-    cited = list(dict.fromkeys((s.unit.doc_id, s.unit.start) for _, s in chosen))
-    units = [next(s.unit for _, s in chosen if (s.unit.doc_id, s.unit.start) == key) for key in cited]
+    units = {(s.unit.doc_id, s.unit.start): s.unit for _, s in chosen}  # each unit once, in order
+    cited = list(units)
     documents, chunks = store.index.documents, store.index.chunks
-    citations = [unit_citation(u, documents[u.doc_id], chunks[u.row]) for u in units]
+    citations = [unit_citation(u, documents[u.doc_id], chunks[u.row]) for u in units.values()]
     names = [f"{name} [{cited.index((s.unit.doc_id, s.unit.start)) + 1}]" for name, s in chosen]
     text = f"{len(names)} named in the sources: " + ", ".join(names) + "."
     confidence = min(s.score for _, s in chosen)

@@ -127,7 +127,9 @@ def open_answer(q: Question, support: list[Support], store: PassageStore, lexico
     vocab = lexicon.domain
     if q.unknown and not q.entities:
         return not_in_corpus(q, 0.0, vocab)
-    candidates = answerable(q, support, store)
+    topical = answerable(q, support, store, aims=True)
+    aims = [s for s in topical if states_aim(s.unit.text)]
+    candidates = [s for s in topical if not states_aim(s.unit.text)]
     if q.advice and not q.case:  # the authors' advice, not a case's story, answers "what should I give"
         candidates = [s for s in candidates if not in_case(s.unit)] or candidates
         candidates = [s for s in candidates[:ADVICE_DEPTH] if s.features[Feature.advice]] or candidates
@@ -138,7 +140,6 @@ def open_answer(q: Question, support: list[Support], store: PassageStore, lexico
     best = candidates[0]
     # The gate reads the hand-set scale, whichever ranks first; a study's aim naming the topic counts, though
     # it does not answer: "… to determine whether HIIT could alter MVC" says the report speaks of MVC.
-    aims = [s for s in answerable(q, support, store, aims=True) if states_aim(s.unit.text)]
     strength = max(s.strength for s in [*candidates, *aims])
     if strength < MIN_SUPPORT:
         return not_in_corpus(q, strength, vocab, "no passage answers this question")

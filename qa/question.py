@@ -207,10 +207,10 @@ def _alternatives(text: str, lexicon: Lexicon) -> tuple[frozenset[str], ...]:
     """The entities of each side of an "A or B" the question offers as a choice — the question is "A or B
     …?", asks which to give, or weighs them ("better", "preferred") — when both sides name different ones.
     "Must CD19 be present for A or B to work?" offers no choice: it asks about both."""
-    for match in _OR.finditer(text):
+    offered = bool(lexicon.entities_in(" ".join(word_tokens(text)[:1]))) or _CHOOSING.match(text) or _CHOICE.search(text)
+    for match in _OR.finditer(text) if offered else ():
         sides = [frozenset(lexicon.entities_in(match.group(side))) for side in ("left", "right")]
-        offered = bool(lexicon.entities_in(" ".join(word_tokens(text)[:1]))) or _CHOOSING.match(text) or _CHOICE.search(text)
-        if all(sides) and not sides[0] & sides[1] and offered:
+        if all(sides) and not sides[0] & sides[1]:
             return tuple(sides)
     return ()
 

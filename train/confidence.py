@@ -158,10 +158,10 @@ def collect(benchmarks: Path, corpus: Path, cache: Path, embedder,
     """Every answer record (see the module): the engines answer with raw scores."""
     from citeqa.eval import evidence_inference
     from citeqa.eval.cases import load_cases
-    from citeqa.eval.corpora import cached_index, doc_id_for
+    from citeqa.eval.corpora import cached_index
     from citeqa.eval.suites import DEFAULT_PDF_QUESTIONS, pdf_files_for
     from citeqa.train.support import BENCHMARK_PACK, REVIEW_PACK
-    from citeqa.train.support_data import ei_files
+    from citeqa.train.support_data import ei_doc_id, ei_files
 
     def engine(build, pack: str):
         from citeqa.qa.engine import Engine
@@ -175,13 +175,12 @@ def collect(benchmarks: Path, corpus: Path, cache: Path, embedder,
     records += case_records(engine(pdfs, BENCHMARK_PACK), pdf_cases, "pdf")
     progress(f"review and PDF questions: {len(records)} answers")
     folder = benchmarks / "evidence-inference"
-    ei_id = lambda doc: doc_id_for(Path(doc + ".txt"))
     sample = cached_index("ei-support", ei_files(folder), embedder, cache, progress=True)
-    train_prompts = [p for p in evidence_inference.load_prompts(folder, "train") if ei_id(p.doc) in sample.index.documents]
-    records += prompt_records(engine(sample, BENCHMARK_PACK), train_prompts, "train", ei_id)
+    train_prompts = [p for p in evidence_inference.load_prompts(folder, "train") if ei_doc_id(p.doc) in sample.index.documents]
+    records += prompt_records(engine(sample, BENCHMARK_PACK), train_prompts, "train", ei_doc_id)
     own = cached_index("ei-validation", ei_files(folder, "validation"), embedder, cache, progress=True)
     records += prompt_records(engine(own, BENCHMARK_PACK), evidence_inference.load_prompts(folder, "validation"),
-                              "validation", ei_id)
+                              "validation", ei_doc_id)
     progress(f"+ evidence-inference: {len(records)} answers")
     return records
 

@@ -39,6 +39,7 @@ from citeqa.qa.support_model import (
 from citeqa.train.support_data import (
     Group,
     ei_asks,
+    ei_doc_id,
     ei_files,
     harvest,
     litqa2_asks,
@@ -221,7 +222,7 @@ def dev_answers(benchmarks: Path, corpus: Path, cache: Path, embedder) -> Judge:
     training sample) of an engine with the candidate model, each answer judged as ``citeqa eval`` does."""
     from citeqa.eval import evidence_inference
     from citeqa.eval.cases import load_cases
-    from citeqa.eval.corpora import cached_index, doc_id_for
+    from citeqa.eval.corpora import cached_index
     from citeqa.train.confidence import case_records, prompt_records
 
     review = _engine(cached_index("review", sorted(Path(corpus).glob("*.txt")), embedder, cache).index, embedder,
@@ -229,14 +230,13 @@ def dev_answers(benchmarks: Path, corpus: Path, cache: Path, embedder) -> Judge:
     cases = [c for c in load_cases() if review_part(c) is Part.dev]
     folder = benchmarks / "evidence-inference"
     sample = _engine(cached_index("ei-support", ei_files(folder), embedder, cache).index, embedder, BENCHMARK_PACK)
-    ei_id = lambda doc: doc_id_for(Path(doc + ".txt"))
     prompts = [p for p in evidence_inference.load_prompts(folder, "train")
-               if evidence_inference_part(p.doc, "train") is Part.dev and ei_id(p.doc) in sample.index.documents]
+               if evidence_inference_part(p.doc, "train") is Part.dev and ei_doc_id(p.doc) in sample.index.documents]
 
     def judge(model: TreeModel) -> dict[str, float]:
         review.support_model = sample.support_model = model
         right = {"review": [r.right for r in case_records(review, cases, "review")],
-                 "evidence-inference": [r.right for r in prompt_records(sample, prompts, "train", ei_id)]}
+                 "evidence-inference": [r.right for r in prompt_records(sample, prompts, "train", ei_doc_id)]}
         return {source: round(float(np.mean(r)), 4) for source, r in right.items()}
     return judge
 

@@ -84,6 +84,11 @@ def _ei_prompts(folder: Path, split: str):
     return prompts if split == "validation" else [p for p in prompts if ei_sample(p.doc)]
 
 
+def ei_doc_id(doc: str) -> str:
+    """The corpus doc id of Evidence Inference article ``doc`` (``PMC1550405``), as ingest gives its file."""
+    return doc_id_for(Path(doc + ".txt"))
+
+
 def ei_files(folder: Path, split: str = "train") -> list[Path]:
     """The Evidence Inference articles asked about: the sampled train articles, or all validation ones."""
     docs = {p.doc for p in _ei_prompts(folder, split)}
@@ -93,7 +98,7 @@ def ei_files(folder: Path, split: str = "train") -> list[Path]:
 def ei_asks(folder: Path, split: str = "train") -> list[Ask]:
     """The Evidence Inference prompts on :func:`ei_files` (an article's doc id is its file's, as ingest gives it)."""
     return [Ask(p.id, "evidence-inference", evidence_inference_part(p.doc, split), p.question,
-                _touches(doc_id_for(Path(p.doc + ".txt")), p.evidence)) for p in _ei_prompts(folder, split)]
+                _touches(ei_doc_id(p.doc), p.evidence)) for p in _ei_prompts(folder, split)]
 
 
 def litqa2_part(question_id: str) -> Part:
