@@ -191,14 +191,18 @@ def retrieval_rank(answer: dict[str, Any], source: Source) -> int:
 
 
 def grounding(answer: dict[str, Any]) -> list[float]:
-    """Numbers in the answer string that no cited quote (or cited cell) contains."""
+    """Numbers in the answer string that no cited quote (or cited cell) contains. The cited sections' names
+    the answer shows ("(2. Methods)") say where a figure was found; their numbers are not figures."""
     quoted: set[float] = set()
+    text = answer.get("answer") or ""
     for c in answer.get("citations") or []:
         quoted |= all_digit_runs(c.get("quote") or "")
         cell = c.get("cell") or {}
         quoted |= all_digit_runs(cell.get("text") or "")
+        if c.get("section"):
+            text = text.replace(c["section"], " ")
     missing = []
-    for n in numbers_in(answer.get("answer") or ""):
+    for n in numbers_in(text):
         if not any(close(n, q, 1e-9) for q in quoted) and n not in missing:
             missing.append(n)
     return missing

@@ -66,7 +66,10 @@ def figures(text: str) -> list[str]:
 
 
 def ungrounded(text: str, citations: list[AnswerCitation]) -> list[str]:
-    """The figures of ``text`` that no cited quote states (empty: the answer is grounded)."""
+    """The figures of ``text`` that no cited quote states (empty: the answer is grounded). The names of the
+    cited sections the answer shows ("(2. Methods)") are where a figure was found, not figures of it."""
+    for section in {c.section for c in citations if c.section}:
+        text = text.replace(section, " ")
     return ungrounded_text(text, " ".join(c.quote for c in citations))
 
 

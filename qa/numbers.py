@@ -20,6 +20,8 @@ _NUMBER = re.compile(
     rf"(?![\w/:×]|\.\d|-(?:\d|[A-Za-z]+\d))"
 )
 _RANGE_JOIN = re.compile(r"^\s?(%|\s?percent)?\s?(?:-|–|—|to|through)\s?$", re.IGNORECASE)
+_WORDED_OR = re.compile(r"^\s(?:or|to)\s$", re.IGNORECASE)
+"""Two numbers in words joined as a range: "three or four nurses", "five to six weeks"."""
 _UNITS_WORDS = ("two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
                 "seventeen eighteen nineteen").split()
 _TENS_WORDS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
@@ -28,6 +30,7 @@ WORD_VALUES = {w: float(i) for i, w in enumerate(_UNITS_WORDS, start=2)} | {
 _WORDED = re.compile(
     rf"(?<![\w-])(?P<tens>{'|'.join(_TENS_WORDS)})(?:-(?P<ones>one|two|three|four|five|six|seven|eight|nine))?(?![\w-])|"
     rf"(?<![\w-])(?P<word>one|{'|'.join(_UNITS_WORDS)})(?![\w-])", re.IGNORECASE)
+_WORDED_RANGE = re.compile(rf"\s(?:or|to)\s(?:{'|'.join(_TENS_WORDS + _UNITS_WORDS)})\b", re.IGNORECASE)
 _COUNTED = re.compile(r"\s+(?:[a-z][a-z-]*\s+)?[a-z]{2,}s\b")
 BRACKET_MARKER = re.compile(r"\[\d+(?:\s?[,–-]\s?\d+)*\]")
 """A bracketed citation marker: "[32]", "[12,13]", "[2-4]"."""
@@ -184,7 +187,8 @@ def _worded(text: str, vocab: Vocabulary, taken: list[tuple[int, int]]) -> list[
         mention = NumberMention(value, match.start(), match.end(), worded=True)
         _read_unit(vocab, text, mention)
         counted = _COUNTED.match(text, mention.end)  # "five major phases", "four nurses"
-        if mention.unit is None and (value == 1.0 or not counted):
+        ranged = _WORDED_RANGE.match(text, mention.end)  # "three or four nurses"
+        if mention.unit is None and (value == 1.0 or not (counted or ranged and _COUNTED.match(text, ranged.end()))):
             continue
         out.append(mention)
     return out
@@ -222,7 +226,8 @@ def _merge_ranges(text: str, mentions: list[NumberMention]) -> list[NumberMentio
         cur = mentions[i]
         if i + 1 < len(mentions):
             nxt = mentions[i + 1]
-            joinable = _RANGE_JOIN.match(text[cur.end : nxt.start]) is not None
+            gap = text[cur.end : nxt.start]
+            joinable = _RANGE_JOIN.match(gap) is not None or (cur.worded and nxt.worded and _WORDED_OR.match(gap) is not None)
             plain = not (cur.explicit_n or nxt.explicit_n or cur.of or nxt.of or cur.ci_low is not None
                          or cur.unit == "p" or nxt.unit == "p")
             same_unit = cur.unit in (None, nxt.unit)

@@ -28,6 +28,11 @@ class _Sentence:
     lead: str = ""  # text of a sentence split by a page break or a table, that this one continues
 
 
+
+_PART_OF_COUNT = re.compile(r"\s*(?:[a-z-]+\s*)?\(\s*(?:[^()\d=]{1,30}[,;:]\s*)?n\s?=\s?", re.IGNORECASE)
+"""Between a count and an ``n =`` in brackets after it, which is then a part of that count: "19 (n=15",
+"fifteen participants (men, n = 12"."""
+
 def _text_paragraphs(doc: Document, vocab: Vocabulary) -> list[Paragraph]:
     return [p for p in doc.paragraphs
             if p.kind in {"paragraph", "list_item"} and not vocab.skip_sections.search(p.section or "")]
@@ -236,9 +241,10 @@ def _paragraph_facts(doc: Document, lexicon: Lexicon, paragraph: list[_Sentence]
         arms = value_arms(analysed, mentions, lexicon, doc.doc_id)
         for i, (m, measure, outcome, (pops, comparator)) in enumerate(zip(mentions, measures, outcomes, populations)):
             a, b = _clause_of(clauses, m.start)
-            # "19 (n=15 DLBCL) patients": a part of the count before it
-            subset = m.explicit_n and i > 0 and bool(
-                re.fullmatch(r"\s*\(\s*n\s?=\s?", analysed[mentions[i - 1].end : m.start], re.IGNORECASE))
+            # "19 (n=15 DLBCL) patients", "fifteen participants (men, n = 12)": a part of the count before it
+            before = mentions[i - 1] if i > 0 else None
+            subset = m.explicit_n and before is not None and (m.value or 0) < (before.value or 0) and bool(
+                _PART_OF_COUNT.fullmatch(analysed[before.end : m.start]))
             if not comparator and not (standalone & pops):
                 pops = pops | topic_pops
             facts.append(Fact(

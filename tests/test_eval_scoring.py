@@ -112,6 +112,16 @@ def test_grounding_checks_every_number_against_quotes():
     assert none.grounded is False
 
 
+def test_the_cited_sections_name_is_not_a_figure_of_the_answer():
+    c = case({"text": "three or four"})
+    shown = answer("Reported figure: Three or four (8. Quality of Care).", quotes=["Three or four nurses ran it."],
+                   sections=["8. Quality of Care"])
+    assert score_answer(c, shown).grounded is True
+    elsewhere = answer("Reported figure: Three or four (8. Quality of Care).", quotes=["Three or four nurses ran it."],
+                       sections=["2. Methods"])
+    assert score_answer(c, elsewhere).ungrounded == [8.0]
+
+
 def test_grounding_accepts_cell_text():
     a = answer("35%", v(35, "%"))
     a["citations"] = [{"passage_id": "p", "doc_id": "review", "section": "Table 2", "page": None, "quote": "CR, %",

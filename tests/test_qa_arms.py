@@ -112,3 +112,11 @@ def test_a_real_report_answers_for_the_arm_asked_about(tmp_path, embedder):
     engine = engine_over(tmp_path, {"bari.txt": path.read_text(encoding="utf-8")}, embedder)
     answer = engine.ask("What was the 4-year cumulative incidence of neuropathy with the insulin-sensitizing strategy?")
     assert answer.value is not None and answer.value.number == 66.0  # the IP arm's is 72%
+
+
+def test_a_count_broken_down_in_brackets_is_a_part_of_the_count():
+    doc = parse_text(f"{METHODS}\n\nFocus groups were conducted with fifteen participants (men, n = 12) attending one of two "
+                     "programmes. In all, 19 (n=15 DLBCL) patients were enrolled; 40 patients (n = 40) were dosed.", "d")
+    facts = [(f.text, f.subset) for f in sentence_facts(doc, build_lexicon([doc], TRIALS)) if f.value is not None]
+    assert facts == [("fifteen", False), ("12", True), ("two", False), ("19", False), ("15", True), ("40", False),
+                     ("40", False)]  # an n that restates the count is no part of it

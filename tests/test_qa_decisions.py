@@ -128,3 +128,12 @@ def test_a_trials_figure_without_the_population_asked_is_no_answer(tmp_path):
     assert answer.abstained and answer.value is None, answer.answer
     # The same figure still answers when the question asks about the drug it belongs to.
     assert engine.ask("What overall survival did the klaxomab arm reach?").value.number == 12.4
+
+
+def test_the_section_an_answer_names_is_not_one_of_its_figures():
+    from citeqa.qa.answer import AnswerCitation
+
+    cited = [AnswerCitation(passage_id="p", doc_id="d", section="8. Quality of Care", page=None,
+                            quote="Three or four nurses ran each programme.", start=0, end=40)]
+    assert compose.ungrounded("Reported figure: Three or four (8. Quality of Care).", cited) == []
+    assert compose.ungrounded("Reported figure: 8 nurses (8. Quality of Care).", cited) == ["8"]

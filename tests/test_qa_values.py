@@ -86,5 +86,12 @@ def test_numbers_written_as_words_count_what_follows():
     assert [(m.value, m.worded) for m in found] == [(15, True), (5, True)]
 
 
+def test_two_numbers_in_words_joined_by_or_are_a_range():
+    text = "Three or four nurses ran each programme; five to six weeks later; one or two of them"
+    found = [(m.value, m.low, m.high, text[m.start : m.end]) for m in find_numbers(text, VOCAB)]
+    assert found[:2] == [(None, 3, 4, "Three or four"), (None, 5, 6, "five to six weeks")]
+    assert [m.value for m in find_numbers("three patients or four", VOCAB)] == [3]  # "or four" counts nothing
+
+
 def test_bracketed_citations_are_not_values():
     assert [m.value for m in find_numbers("as reported [32] and [12, 13], 41% responded", VOCAB)] == [41]
