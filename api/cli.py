@@ -243,7 +243,7 @@ def _report_ingest(report: Any, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps({
             "index_dir": str(report.index_dir), "documents": report.documents, "chunks": report.chunks,
-            "embedded": report.embedded, "reused": report.reused, "kept": report.kept, "removed": report.removed,
+            "embedded": report.embedded, "reused": report.reused, "kept": report.kept, "unchanged": report.unchanged, "removed": report.removed,
             "seconds": round(report.seconds, 2),
             "failed": [{"path": p, "error": m} for p, m in report.errors],
             "warnings": [{"path": p, "warning": m} for p, m in report.warnings],
@@ -255,6 +255,7 @@ def _report_ingest(report: Any, as_json: bool) -> None:
     for _path, message in report.warnings:
         err.print(Text("warning: ", style="bold yellow") + Text(message))
     kept = f", kept {report.kept} other(s)" if report.kept else ""
+    kept += f", {report.unchanged} unchanged (not parsed again)" if report.unchanged else ""
     removed = f", removed {report.removed}" if report.removed else ""
     failed = f"; {len(report.errors)} file(s) failed (listed above)" if report.errors else ""
     _out().print(

@@ -5,7 +5,7 @@
 
 Layout of a version folder::
 
-    manifest.json         format_version, model, dimension, chunk_count, files, documents, created_at
+    manifest.json         format_version, model, dimension, chunk_count, files, documents, parser, created_at
     params.json           BM25 and fusion settings the index was built with
     documents/<id>.json   Document.to_dict()
     chunks.jsonl          Chunk.to_dict(), one a line, row i ↔ vector i
@@ -46,7 +46,7 @@ from citeqa.index.sentences import SentenceTable, build_sentence_table, known_ve
 from citeqa.ingest.chunking import chunk_document
 from citeqa.ingest.errors import IngestError
 from citeqa.ingest.models import Chunk, Document
-from citeqa.ingest.pipeline import find_corpus_files, parse_document
+from citeqa.ingest.pipeline import file_sha256, find_corpus_files, parse_document, parser_version
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +80,7 @@ class BuildReport:
     errors: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     kept: int = 0  # documents already indexed and kept as they were (Existing.keep / prune)
+    unchanged: int = 0  # given files whose indexed document was reused unparsed (same path, bytes and parser)
     warnings: list[tuple[str, str]] = field(default_factory=list)  # indexed, but partly unreadable (a scanned page)
     removed: int = 0  # documents dropped from the index (Existing.prune: their files are gone)
 
@@ -218,6 +219,7 @@ class Index:
             "dimension": dimension,
             "chunk_count": len(chunks),
             "files": {d.path: d.sha256 for d in docs.values()},
+            "parser": parser_version(),
             "documents": {
                 d.doc_id: {
                     "path": d.path,
@@ -515,6 +517,32 @@ def _previous_documents(index_dir: Path) -> tuple[dict[str, Document], dict[str,
             "rebuild it from all your files with `citeqa ingest --replace`"
         ) from exc
     return documents, chunks
+
+
+def _reusable(index_dir: Path) -> tuple[dict[str, Document], dict[str, list[Chunk]]]:
+    """The previous index's documents for reuse when replacing it: none when it cannot be read (it is
+    replaced anyway)."""
+    try:
+        return _previous_documents(index_dir)
+    except IndexBuildError as exc:
+        logger.info("not reusing the documents of %s: %s", index_dir, exc)
+        return {}, {}
+
+
+def _unchanged(old_docs: dict[str, Document], files: list[Path], index_dir: Path) -> dict[Path, Document]:
+    """The given files whose indexed document can be reused unparsed: same path, same bytes, parsed by this
+    version of the parser (parsing is the slow part of a build; an unchanged file need not be read again)."""
+    if not old_docs or read_manifest(index_dir).get("parser") != parser_version():
+        return {}
+    by_path: dict[str, Document] = {}
+    for doc in old_docs.values():
+        by_path[doc.path] = by_path[str(Path(doc.path).resolve())] = doc
+    out = {}
+    for f in files:
+        doc = by_path.get(str(f)) or by_path.get(str(Path(f).resolve()))
+        if doc is not None and doc.sha256 == file_sha256(f):
+            out[f] = doc
+    return out
 
 
 def _gone(doc: Document, folders: list[Path]) -> bool:
@@ -898,14 +926,18 @@ def build_index(
         if not files and not remove:
             raise IndexBuildError(f"no corpus files (.txt, .md, .pdf) found in {[str(p) for p in paths]}")
         report = BuildReport(index_dir=index_dir)
-        old_docs, old_chunks = _previous_documents(index_dir) if existing != Existing.replace else ({}, {})
-        kept = _kept(old_docs, files, paths, existing, remove)
+        old_docs, old_chunks = _previous_documents(index_dir) if existing != Existing.replace else _reusable(index_dir)
+        same = _unchanged(old_docs, files, index_dir)
+        report.unchanged = len(same)
+        kept = _kept(old_docs, files, paths, existing, remove) if existing != Existing.replace else {}
+        kept |= {doc.doc_id: doc for doc in same.values() if doc.doc_id not in remove}
         taken = {doc_id: doc.path for doc_id, doc in kept.items()}
+        files = [f for f in files if f not in same]
         documents, chunks = _parse_all(files, parse or _parse, taken, report, progress, cancel, index_dir)
-        if files and not documents:
+        if files and not documents and not same:
             details = "; ".join(f"{p}: {m}" for p, m in report.errors)
             raise IndexBuildError(f"every corpus file failed, index at {index_dir} left unchanged: {details}")
-        report.kept = len(kept)
+        report.kept = len(kept) - len(same)
         report.removed = len(old_docs) - len(kept) - sum(1 for d in documents if d.doc_id in old_docs)
         documents = [*kept.values(), *documents]
         if not documents:

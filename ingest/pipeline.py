@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -24,7 +25,21 @@ logger = logging.getLogger(__name__)
 
 MAX_TITLE_CHARS = 500  # longer than any real title (the longest in the shared PDFs is ~200): a run of text, not a title
 
-__all__ = ["chunk_document", "file_sha256", "find_corpus_files", "ingest_file", "parse_document", "parse_text", "slugify"]
+__all__ = [
+    "chunk_document", "file_sha256", "find_corpus_files", "ingest_file", "parse_document", "parse_text", "parser_version",
+    "slugify",
+]
+
+
+@functools.cache
+def parser_version() -> str:
+    """A hash of this package's source code: any change to parsing or chunking changes it, so a document parsed
+    by another version is parsed again rather than reused."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def file_sha256(path: Path) -> str:

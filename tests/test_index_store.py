@@ -235,3 +235,24 @@ def test_refuses_to_replace_a_foreign_folder(tmp_path, corpus):
     empty = tmp_path / "empty"
     empty.mkdir()
     assert build_index(corpus, empty, HashEmbedder()).documents == 3
+
+
+def test_unchanged_files_are_not_parsed_again(tmp_path, corpus, monkeypatch):
+    idx_dir = tmp_path / "idx"
+    build_index(corpus, idx_dir, HashEmbedder())
+    parsed: list[str] = []
+
+    def counting(path: Path):
+        parsed.append(Path(path).name)
+        return _parse(path)
+
+    report = build_index(corpus, idx_dir, HashEmbedder(), parse=counting)
+    assert parsed == [] and report.unchanged == 3 and report.documents == 3 and report.chunks == 8
+    corpus[1].write_text(DOCS["transform.txt"].replace("49%", "42%"), encoding="utf-8")
+    report = build_index(corpus, idx_dir, HashEmbedder(), parse=counting, existing=store.Existing.keep)
+    assert parsed == ["transform.txt"] and report.unchanged == 2
+    assert "42%" in load_index(idx_dir).documents["transform"].text
+    monkeypatch.setattr(store, "parser_version", lambda: "another parser")
+    parsed.clear()
+    build_index(corpus, idx_dir, HashEmbedder(), parse=counting)
+    assert sorted(parsed) == ["polar.txt", "transform.txt", "zuma7.txt"]  # parsed by another version: read again
