@@ -62,12 +62,7 @@ def code_version() -> str:
     import citeqa.index.store as store
     import citeqa.ingest.pipeline as pipeline
 
-    digest = hashlib.sha256()
-    for package in (Path(pipeline.__file__).parent, Path(store.__file__).parent):
-        for path in sorted(package.glob("*.py")):
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return pipeline.source_digest(Path(pipeline.__file__).parent, Path(store.__file__).parent)
 
 
 def corpus_hash(files: Sequence[Path]) -> str:

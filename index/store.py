@@ -926,18 +926,18 @@ def build_index(
         if not files and not remove:
             raise IndexBuildError(f"no corpus files (.txt, .md, .pdf) found in {[str(p) for p in paths]}")
         report = BuildReport(index_dir=index_dir)
-        old_docs, old_chunks = _previous_documents(index_dir) if existing != Existing.replace else _reusable(index_dir)
+        replacing = existing == Existing.replace
+        old_docs, old_chunks = _reusable(index_dir) if replacing else _previous_documents(index_dir)
         same = _unchanged(old_docs, files, index_dir)
-        report.unchanged = len(same)
-        kept = _kept(old_docs, files, paths, existing, remove) if existing != Existing.replace else {}
-        kept |= {doc.doc_id: doc for doc in same.values() if doc.doc_id not in remove}
+        reused = {doc.doc_id: doc for doc in same.values() if doc.doc_id not in remove}
+        kept = ({} if replacing else _kept(old_docs, files, paths, existing, remove)) | reused
         taken = {doc_id: doc.path for doc_id, doc in kept.items()}
         files = [f for f in files if f not in same]
         documents, chunks = _parse_all(files, parse or _parse, taken, report, progress, cancel, index_dir)
-        if files and not documents and not same:
+        if files and not documents and not reused:
             details = "; ".join(f"{p}: {m}" for p, m in report.errors)
             raise IndexBuildError(f"every corpus file failed, index at {index_dir} left unchanged: {details}")
-        report.kept = len(kept) - len(same)
+        report.unchanged, report.kept = len(reused), len(kept) - len(reused)
         report.removed = len(old_docs) - len(kept) - sum(1 for d in documents if d.doc_id in old_docs)
         documents = [*kept.values(), *documents]
         if not documents:

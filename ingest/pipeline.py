@@ -27,19 +27,25 @@ MAX_TITLE_CHARS = 500  # longer than any real title (the longest in the shared P
 
 __all__ = [
     "chunk_document", "file_sha256", "find_corpus_files", "ingest_file", "parse_document", "parse_text", "parser_version",
-    "slugify",
+    "slugify", "source_digest",
 ]
+
+
+def source_digest(*packages: Path) -> str:
+    """A hash of the Python sources of ``packages`` (file names and bytes, in order): any edit changes it."""
+    digest = hashlib.sha256()
+    for package in packages:
+        for path in sorted(Path(package).glob("*.py")):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @functools.cache
 def parser_version() -> str:
     """A hash of this package's source code: any change to parsing or chunking changes it, so a document parsed
     by another version is parsed again rather than reused."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return source_digest(Path(__file__).parent)
 
 
 def file_sha256(path: Path) -> str:

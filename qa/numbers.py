@@ -20,8 +20,9 @@ _NUMBER = re.compile(
     rf"(?![\w/:×]|\.\d|-(?:\d|[A-Za-z]+\d))"
 )
 _RANGE_JOIN = re.compile(r"^\s?(%|\s?percent)?\s?(?:-|–|—|to|through)\s?$", re.IGNORECASE)
-_WORDED_OR = re.compile(r"^\s(?:or|to)\s$", re.IGNORECASE)
-"""Two numbers in words joined as a range: "three or four nurses", "five to six weeks"."""
+_WORDED_JOIN = r"\s(?:or|to)\s"
+"""What joins two numbers in words into a range: "three or four nurses", "five to six weeks"."""
+_WORDED_OR = re.compile(rf"^{_WORDED_JOIN}$", re.IGNORECASE)
 _UNITS_WORDS = ("two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
                 "seventeen eighteen nineteen").split()
 _TENS_WORDS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
@@ -30,7 +31,7 @@ WORD_VALUES = {w: float(i) for i, w in enumerate(_UNITS_WORDS, start=2)} | {
 _WORDED = re.compile(
     rf"(?<![\w-])(?P<tens>{'|'.join(_TENS_WORDS)})(?:-(?P<ones>one|two|three|four|five|six|seven|eight|nine))?(?![\w-])|"
     rf"(?<![\w-])(?P<word>one|{'|'.join(_UNITS_WORDS)})(?![\w-])", re.IGNORECASE)
-_WORDED_RANGE = re.compile(rf"\s(?:or|to)\s(?:{'|'.join(_TENS_WORDS + _UNITS_WORDS)})\b", re.IGNORECASE)
+_WORDED_RANGE = re.compile(rf"{_WORDED_JOIN}(?:{'|'.join(_TENS_WORDS + _UNITS_WORDS)})\b", re.IGNORECASE)
 _COUNTED = re.compile(r"\s+(?:[a-z][a-z-]*\s+)?[a-z]{2,}s\b")
 BRACKET_MARKER = re.compile(r"\[\d+(?:\s?[,–-]\s?\d+)*\]")
 """A bracketed citation marker: "[32]", "[12,13]", "[2-4]"."""
@@ -186,12 +187,17 @@ def _worded(text: str, vocab: Vocabulary, taken: list[tuple[int, int]]) -> list[
             value = WORD_VALUES.get(match.group("word").lower(), 1.0)
         mention = NumberMention(value, match.start(), match.end(), worded=True)
         _read_unit(vocab, text, mention)
-        counted = _COUNTED.match(text, mention.end)  # "five major phases", "four nurses"
-        ranged = _WORDED_RANGE.match(text, mention.end)  # "three or four nurses"
-        if mention.unit is None and (value == 1.0 or not (counted or ranged and _COUNTED.match(text, ranged.end()))):
+        if mention.unit is None and (value == 1.0 or not _counts_something(text, mention.end)):
             continue
         out.append(mention)
     return out
+
+
+def _counts_something(text: str, end: int) -> bool:
+    """A plural noun follows the number in words ending at ``end``: "five major phases", "four nurses", or after
+    the range's second number, "three or four nurses"."""
+    ranged = _WORDED_RANGE.match(text, end)
+    return bool(_COUNTED.match(text, end) or (ranged and _COUNTED.match(text, ranged.end())))
 
 
 def _with_interval(text: str, mention: NumberMention, taken: list[tuple[int, int]]) -> NumberMention:

@@ -28,10 +28,10 @@ class _Sentence:
     lead: str = ""  # text of a sentence split by a page break or a table, that this one continues
 
 
-
 _PART_OF_COUNT = re.compile(r"\s*(?:[a-z-]+\s*)?\(\s*(?:[^()\d=]{1,30}[,;:]\s*)?n\s?=\s?", re.IGNORECASE)
 """Between a count and an ``n =`` in brackets after it, which is then a part of that count: "19 (n=15",
 "fifteen participants (men, n = 12"."""
+
 
 def _text_paragraphs(doc: Document, vocab: Vocabulary) -> list[Paragraph]:
     return [p for p in doc.paragraphs
